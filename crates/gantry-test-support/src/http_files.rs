@@ -1,0 +1,1 @@
+//! TODO(rig): http_files

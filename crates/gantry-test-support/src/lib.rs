@@ -1,0 +1,15 @@
+//! Test rig shared by gantry's integration and end-to-end tests.
+//!
+//! Every service here is the real program (CNCF distribution registry,
+//! Prometheus, `git daemon`, `act`), started on a free port on 127.0.0.1 and
+//! stopped when its handle is dropped. The programs themselves are installed
+//! by `tests/rig/install.sh`, which `make test` runs first.
+
+pub mod act;
+pub mod cli;
+pub mod git_daemon;
+pub mod http_files;
+pub mod ports;
+pub mod prometheus;
+pub mod registry;
+pub mod tools;
