@@ -1,0 +1,62 @@
+#!/usr/bin/env bash
+# `make demo`: build gantry, install it the way the setup action does, and
+# run what exists today end to end, printing each step. Needs only the Rust
+# toolchain. Later releases extend this script as the actions fill in.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+root=$PWD
+
+step() { printf '\n\033[1m==> %s\033[0m\n' "$*"; }
+show() { printf '$ %s\n' "$*"; "$@"; }
+
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+
+step "1. Build the five gantry binaries"
+cargo build --workspace --bins --locked --quiet
+ls -1 target/debug/gantry-{tag,patch,gitops,canary,rollback}
+
+step "2. Install them as the setup action (action.yml) does, from a directory"
+mkdir -p "$work/tool-cache" "$work/runner-temp"
+: >"$work/github-path"
+: >"$work/install-output"
+env GITHUB_ACTION_PATH="$root" RUNNER_TOOL_CACHE="$work/tool-cache" RUNNER_TEMP="$work/runner-temp" \
+  GITHUB_PATH="$work/github-path" GITHUB_OUTPUT="$work/install-output" \
+  INPUT_SOURCE=path INPUT_PATH="$root/target/debug" INPUT_VERSION= \
+  bash install/install.sh
+bin_dir=$(head -n1 "$work/github-path")
+echo "installed into: $bin_dir"
+export PATH="$bin_dir:$PATH"
+show gantry-tag --version
+
+step "3. Inspect image references (the user's spelling in, normalised parts out)"
+show gantry-tag inspect nginx
+show gantry-tag inspect ghcr.io/acme/api:1.2.3 --format json
+show gantry-tag inspect "localhost:5000/team/worker:v2@sha256:$(printf 'ab%.0s' {1..32})" --format json
+
+step "4. The same step under GitHub Actions: outputs and step summary"
+: >"$work/github-output"
+: >"$work/step-summary"
+env GITHUB_ACTIONS=true GITHUB_OUTPUT="$work/github-output" GITHUB_STEP_SUMMARY="$work/step-summary" \
+  GANTRY_REF=ghcr.io/acme/api:1.2.3 gantry-tag inspect >/dev/null
+echo "--- \$GITHUB_OUTPUT (heredoc values, random delimiter) ---"
+cat "$work/github-output"
+echo "--- \$GITHUB_STEP_SUMMARY ---"
+cat "$work/step-summary"
+
+step "5. Bad input: exit code 2 and one message naming the input"
+set +e
+gantry-tag inspect 'ghcr.io/Acme/api:1.2.3'
+echo "exit code: $?"
+echo "under GitHub Actions the same error is also an annotation:"
+GITHUB_ACTIONS=true gantry-tag inspect 'app:-bad' 2>/dev/null
+echo "exit code: $?"
+set -e
+
+step "6. Still to come (later releases): tag compute/push, patch, gitops, canary, rollback"
+for cmd in "gantry-tag compute" "gantry-patch" "gantry-gitops update" "gantry-canary" "gantry-rollback undo"; do
+  # shellcheck disable=SC2086 # split the command into binary and subcommand
+  $cmd 2>&1 | sed 's/^/  /' || true
+done
+
+step "Done: built 5 binaries, installed them through install/install.sh, inspected 3 references, wrote Actions outputs and a summary, rejected 2 bad references with exit code 2."

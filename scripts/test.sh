@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# `make test`: install the test rig, then lint, build, and run every test
+# (unit, integration, end-to-end against real services, `act`), then lint the
+# workflows and actions. Fails on the first problem.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+section() { printf '\n==> %s\n' "$*"; }
+
+section "test rig (registry, Prometheus, git, act, actionlint, zizmor)"
+bash tests/rig/install.sh
+export PATH="$PWD/.rig/venv/bin:$PATH"
+
+section "cargo fmt --check"
+cargo fmt --all --check
+
+section "cargo clippy -D warnings"
+cargo clippy --workspace --all-targets --locked -- -D warnings
+
+section "build the binaries the end-to-end tests run"
+cargo build --workspace --bins --locked
+
+section "tests"
+if cargo nextest --version >/dev/null 2>&1; then
+  cargo nextest run --workspace --locked --no-fail-fast
+else
+  cargo test --workspace --locked --no-fail-fast
+fi
+
+section "shellcheck"
+shellcheck install/*.sh tests/rig/*.sh scripts/*.sh bench/*.sh .ci/run
+
+section "actionlint .github/workflows"
+actionlint
+
+section "zizmor action.yml actions/ .github/workflows/"
+zizmor --offline --no-progress action.yml actions/ .github/workflows/
+
+section "all checks passed"
