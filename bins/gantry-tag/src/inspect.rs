@@ -1,7 +1,7 @@
 //! `gantry-tag inspect`: the parts of an image reference, normalised, as
 //! text, JSON or step outputs.
 
-use gantry_cli::{CliError, ExitStatus, ResultExt, env_vars};
+use gantry_cli::{CliError, ExitStatus, env_vars};
 use gantry_image::ImageRef;
 use gantry_runner::{Printer, Summary};
 use serde_json::json;
@@ -14,12 +14,15 @@ pub(crate) struct InspectArgs {
 }
 
 pub(crate) fn run(args: &InspectArgs, printer: &mut Printer) -> Result<ExitStatus, CliError> {
-    let image = ImageRef::parse(&args.reference).usage_error("cannot inspect")?;
+    let image = ImageRef::parse(&args.reference).map_err(CliError::usage)?;
     let fields = fields(&image);
 
     let human = fields
         .iter()
-        .map(|(name, value)| format!("{name:<10} {value}"))
+        .map(|(name, value)| match value.as_str() {
+            "" => format!("{name:<10} -"),
+            value => format!("{name:<10} {value}"),
+        })
         .collect::<Vec<_>>()
         .join("\n");
     let json = serde_json::Value::Object(
@@ -34,15 +37,13 @@ pub(crate) fn run(args: &InspectArgs, printer: &mut Printer) -> Result<ExitStatu
         printer.set_output(name, value)?;
     }
     let mut summary = Summary::new();
-    summary
-        .heading(3, &format!("Image `{}`", image))
-        .table(
-            &["part", "value"],
-            &fields
-                .iter()
-                .map(|(name, value)| vec![(*name).to_owned(), value.clone()])
-                .collect::<Vec<_>>(),
-        );
+    summary.heading(3, &format!("Image `{}`", image)).table(
+        &["part", "value"],
+        &fields
+            .iter()
+            .map(|(name, value)| vec![(*name).to_owned(), value.clone()])
+            .collect::<Vec<_>>(),
+    );
     printer.summary(&summary)?;
     Ok(ExitStatus::Success)
 }

@@ -85,17 +85,25 @@ impl From<gantry_runner::RunnerError> for CliError {
 /// Classify a library error where it is handled, with context.
 pub trait ResultExt<T> {
     /// The error is the user's input: exit 2.
-    fn usage_error(self, context: impl std::fmt::Display + Send + Sync + 'static) -> Result<T, CliError>;
+    fn usage_error(
+        self,
+        context: impl std::fmt::Display + Send + Sync + 'static,
+    ) -> Result<T, CliError>;
     /// The error is an outside service's: exit 3.
-    fn external_error(self, context: impl std::fmt::Display + Send + Sync + 'static)
-    -> Result<T, CliError>;
+    fn external_error(
+        self,
+        context: impl std::fmt::Display + Send + Sync + 'static,
+    ) -> Result<T, CliError>;
 }
 
 impl<T, E> ResultExt<T> for Result<T, E>
 where
     E: std::error::Error + Send + Sync + 'static,
 {
-    fn usage_error(self, context: impl std::fmt::Display + Send + Sync + 'static) -> Result<T, CliError> {
+    fn usage_error(
+        self,
+        context: impl std::fmt::Display + Send + Sync + 'static,
+    ) -> Result<T, CliError> {
         self.map_err(|error| CliError::usage(anyhow::Error::new(error).context(context)))
     }
 

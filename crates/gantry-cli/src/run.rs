@@ -1,7 +1,7 @@
 use std::io::IsTerminal;
 use std::process::ExitCode;
 
-use gantry_runner::{Printer, RunnerEnv};
+use gantry_runner::{Annotation, Level, Printer, RunnerEnv, WorkflowCommands};
 use tracing_subscriber::EnvFilter;
 
 use crate::{CliError, ExitStatus, GlobalArgs};
@@ -62,7 +62,13 @@ fn report_usage_error(binary: &str, env: &RunnerEnv, error: &clap::Error) -> Exi
             .next()
             .unwrap_or("invalid usage")
             .trim_start_matches("error: ");
-        let _ = gantry_runner::annotate_error(std::io::stdout(), binary, message);
+        let annotation = Annotation {
+            title: Some(binary),
+            ..Annotation::new(Level::Error, message)
+        };
+        // Workflow commands go to stderr, as everywhere in gantry: stdout
+        // carries only results.
+        let _ = WorkflowCommands::new(std::io::stderr()).annotation(&annotation);
     }
     ExitStatus::Usage.into()
 }

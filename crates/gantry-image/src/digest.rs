@@ -281,8 +281,8 @@ mod tests {
 
     #[test]
     fn other_algorithms_need_32_hex_characters_of_either_case() {
-        let digest = Digest::parse("multihash+base58.v1_x-y:0123456789ABCDEF0123456789abcdef")
-            .unwrap();
+        let digest =
+            Digest::parse("multihash+base58.v1_x-y:0123456789ABCDEF0123456789abcdef").unwrap();
         assert_eq!(digest.algorithm(), "multihash+base58.v1_x-y");
         assert_eq!(digest.hex(), "0123456789ABCDEF0123456789abcdef");
         assert_eq!(

@@ -47,9 +47,7 @@ pub(crate) fn check(domain: &str) -> Result<(), DomainProblem> {
         if rest.is_empty() {
             return Ok(());
         }
-        let port = rest
-            .strip_prefix(':')
-            .ok_or(DomainProblem::TextAfterIpv6)?;
+        let port = rest.strip_prefix(':').ok_or(DomainProblem::TextAfterIpv6)?;
         (None, Some(port))
     } else {
         match domain.split_once(':') {
@@ -173,9 +171,9 @@ impl fmt::Display for DomainProblem {
             DomainProblem::InvalidPort { port } => {
                 write!(f, "port `{}` is not a number; {PORT}", Shown(port))
             }
-            DomainProblem::UnbracketedIpv6 => f.write_str(
-                "an IPv6 address goes in square brackets, e.g. `[fc00::1]:5000/app`",
-            ),
+            DomainProblem::UnbracketedIpv6 => {
+                f.write_str("an IPv6 address goes in square brackets, e.g. `[fc00::1]:5000/app`")
+            }
             DomainProblem::InvalidIpv6 => f.write_str(
                 "an IPv6 address is hexadecimal digits and `:` between `[` and `]`, without a \
                  zone (`%eth0`) or an embedded IPv4 address",

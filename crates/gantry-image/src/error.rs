@@ -110,16 +110,17 @@ pub enum ParseError {
         input: String,
     },
 
-    /// Registry and path together are longer than 255 characters.
+    /// The full, normalised name is longer than [`MAX_NAME_LENGTH`].
     #[error(
-        "invalid image reference `{}`: the name (registry and repository path) has {length} \
-         characters; at most {MAX_NAME_LENGTH} are allowed",
+        "invalid image reference `{}`: the full name has {length} characters (registry \
+         included, `docker.io/` or `docker.io/library/` when none is written); at most \
+         {MAX_NAME_LENGTH} are allowed",
         Shown(.input)
     )]
     NameTooLong {
         /// The reference as given.
         input: String,
-        /// Length of the name, without tag and digest.
+        /// Length of [`ImageRef::normalized_name`](crate::ImageRef::normalized_name).
         length: usize,
     },
 

@@ -113,6 +113,11 @@ impl ImageRef {
             )
     }
 
+    /// `normalized_name().len()`, without building it.
+    pub(crate) fn normalized_name_len(&self) -> usize {
+        self.registry().len() + 1 + self.official_prefix().len() + self.path().len()
+    }
+
     /// `library/` when the path names an official Docker Hub image.
     fn official_prefix(&self) -> &'static str {
         if self.is_docker_hub() && !self.path().contains('/') {
@@ -126,7 +131,10 @@ impl ImageRef {
 /// Whether `a.0 + a.1 == b.0 + b.1`, without allocating.
 fn concat_eq(a: (&str, &str), b: (&str, &str)) -> bool {
     a.0.len() + a.1.len() == b.0.len() + b.1.len()
-        && a.0.bytes().chain(a.1.bytes()).eq(b.0.bytes().chain(b.1.bytes()))
+        && a.0
+            .bytes()
+            .chain(a.1.bytes())
+            .eq(b.0.bytes().chain(b.1.bytes()))
 }
 
 #[cfg(test)]
@@ -146,8 +154,14 @@ mod tests {
 
     #[test]
     fn familiar_keeps_docker_io_where_the_path_would_read_as_a_registry() {
-        assert_eq!(image("docker.io/foo.bar/app").familiar(), "docker.io/foo.bar/app");
-        assert_eq!(image("docker.io/localhost/app").familiar(), "docker.io/localhost/app");
+        assert_eq!(
+            image("docker.io/foo.bar/app").familiar(),
+            "docker.io/foo.bar/app"
+        );
+        assert_eq!(
+            image("docker.io/localhost/app").familiar(),
+            "docker.io/localhost/app"
+        );
         assert_eq!(image("docker.io/foo.bar").familiar(), "foo.bar");
         assert_eq!(image("docker.io/library/foo.bar:1").familiar(), "foo.bar:1");
     }
@@ -158,7 +172,10 @@ mod tests {
         let familiar = image(&format!("docker.io/{hex}")).familiar();
         assert_eq!(familiar, format!("library/{hex}"));
         assert!(image(&familiar).same_repository(&image(&format!("docker.io/library/{hex}"))));
-        assert_eq!(image(&format!("docker.io/{hex}:1")).familiar(), format!("{hex}:1"));
+        assert_eq!(
+            image(&format!("docker.io/{hex}:1")).familiar(),
+            format!("{hex}:1")
+        );
     }
 
     #[test]

@@ -61,7 +61,10 @@ fn check_component(component: &str) -> Result<(), PathProblem> {
             separator,
         });
     }
-    for run in component.split(is_alphanumeric).filter(|run| !run.is_empty()) {
+    for run in component
+        .split(is_alphanumeric)
+        .filter(|run| !run.is_empty())
+    {
         let allowed = matches!(run, "." | "_" | "__") || run.chars().all(|c| c == '-');
         if !allowed {
             return Err(PathProblem::InvalidSeparator {
@@ -120,13 +123,22 @@ impl fmt::Display for PathProblem {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             PathProblem::LeadingSlash => {
-                write!(f, "starts with `/`; a name starts with a registry or a path component")
+                write!(
+                    f,
+                    "starts with `/`; a name starts with a registry or a path component"
+                )
             }
             PathProblem::TrailingSlash => {
-                write!(f, "ends with `/`; every `/` must be followed by a path component")
+                write!(
+                    f,
+                    "ends with `/`; every `/` must be followed by a path component"
+                )
             }
             PathProblem::EmptyComponent => {
-                write!(f, "empty path component (`//`); components are separated by one `/`")
+                write!(
+                    f,
+                    "empty path component (`//`); components are separated by one `/`"
+                )
             }
             PathProblem::InvalidCharacter {
                 component,

@@ -21,8 +21,16 @@ use crate::error::ParseError;
 use crate::path;
 use crate::tag::Tag;
 
-/// The most characters a name (registry and path, without tag and digest)
-/// may have, distribution/reference `RepositoryNameTotalLengthMax`.
+/// The most characters the full name of a repository may have: registry,
+/// `/` and repository path, normalised (so `docker.io/library/` counts for
+/// `nginx`), without tag and digest.
+///
+/// This is distribution/reference's `RepositoryNameTotalLengthMax` as the
+/// OCI distribution spec describes the limit many clients impose
+/// (`len("registry.example.com:443/library/ubuntu")`). Counting the
+/// normalised name, not the spelling, is what Docker did when it parsed
+/// `docker.io/library/…`, and guarantees that [`ImageRef::normalized`]
+/// always parses again.
 pub const MAX_NAME_LENGTH: usize = 255;
 
 /// A parsed image reference, e.g. `nginx`, `ghcr.io/acme/api:1.4`,
@@ -106,10 +114,17 @@ impl ImageRef {
         }
 
         let path_start = split_name(input, &name)?;
-        if name.len() > MAX_NAME_LENGTH {
+        let image = ImageRef {
+            name,
+            path_start,
+            tag: None,
+            digest: None,
+        };
+        let length = image.normalized_name_len();
+        if length > MAX_NAME_LENGTH {
             return Err(ParseError::NameTooLong {
                 input: owned(),
-                length: name.len(),
+                length,
             });
         }
 
@@ -133,10 +148,9 @@ impl ImageRef {
             .transpose()?;
 
         Ok(ImageRef {
-            name,
-            path_start,
             tag,
             digest,
+            ..image
         })
     }
 
@@ -274,7 +288,9 @@ fn url_scheme(input: &str) -> Option<&str> {
 
 /// `[a-f0-9]{64}`: what Docker takes for an image ID, not a name.
 pub(crate) fn is_image_id(s: &str) -> bool {
-    s.len() == 64 && s.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+    s.len() == 64
+        && s.bytes()
+            .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
 }
 
 impl FromStr for ImageRef {

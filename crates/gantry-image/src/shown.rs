@@ -40,7 +40,10 @@ mod tests {
 
     #[test]
     fn control_characters_are_escaped_and_the_rest_is_kept() {
-        assert_eq!(Shown("a\nb\t\u{1b}[0m é`").to_string(), "a\\nb\\t\\u{1b}[0m é`");
+        assert_eq!(
+            Shown("a\nb\t\u{1b}[0m é`").to_string(),
+            "a\\nb\\t\\u{1b}[0m é`"
+        );
         assert_eq!(ShownChar('\r').to_string(), "\\r");
         assert_eq!(ShownChar('-').to_string(), "-");
     }

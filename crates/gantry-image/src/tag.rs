@@ -170,7 +170,15 @@ mod tests {
 
     #[test]
     fn valid_tags_keep_their_spelling() {
-        for tag in ["latest", "1.25", "V1", "_x", "a-b.c_d", "0", &"a".repeat(128)] {
+        for tag in [
+            "latest",
+            "1.25",
+            "V1",
+            "_x",
+            "a-b.c_d",
+            "0",
+            &"a".repeat(128),
+        ] {
             let parsed = Tag::parse(tag).map(|t| t.to_string());
             assert_eq!(parsed.as_deref(), Ok(tag));
         }
