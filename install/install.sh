@@ -201,8 +201,20 @@ commit_to_cache() {
   for extra in "$from"/LICENSE* "$from"/README*; do
     if [[ -f $extra ]]; then cp "$extra" "$staging/"; fi
   done
+  if cache_complete "$dest"; then
+    # Another job sharing this tool cache finished the same install first.
+    rm -rf "$staging"
+    staging=
+    return
+  fi
   rm -rf "$dest" "$dest.complete"
-  mv "$staging" "$dest"
+  # GNU mv -T fails instead of moving the directory *into* $dest should a
+  # concurrent job create $dest in between; BSD mv (macOS) has no -T.
+  if mv --version 2>/dev/null | grep -q GNU; then
+    mv -T "$staging" "$dest" || fail "$EXIT_FAILED" "cannot move the binaries into $dest"
+  else
+    mv "$staging" "$dest"
+  fi
   staging=
   : >"$dest.complete"
 }

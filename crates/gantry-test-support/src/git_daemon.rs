@@ -109,6 +109,21 @@ fn repo_dir_name(name: &str) -> String {
     }
 }
 
+/// `<git --exec-path>/git-daemon`. Run directly, not as `git daemon`: `git`
+/// runs it as a child process, and killing `git` would orphan the daemon.
+fn git_daemon_binary() -> Result<PathBuf> {
+    let exec_path = git(Path::new("/"), &["--exec-path"])?;
+    let binary = Path::new(exec_path.trim()).join("git-daemon");
+    if binary.is_file() {
+        Ok(binary)
+    } else {
+        Err(RigError::new(format!(
+            "git daemon: {} not found (is git's daemon part installed? run tests/rig/install.sh)",
+            binary.display()
+        )))
+    }
+}
+
 /// A running `git daemon` exporting every repository under its base
 /// directory, with push (`receive-pack`) enabled; killed on drop.
 #[derive(Debug)]
@@ -126,7 +141,7 @@ impl GitDaemon {
             .as_ref()
             .canonicalize()
             .context(|| format!("git daemon: base directory {}", base_dir.as_ref().display()))?;
-        let git_binary = tools::tool("git")?;
+        let daemon_binary = git_daemon_binary()?;
         let logs = tempfile::Builder::new()
             .prefix("gantry-git-daemon-")
             .tempdir()
@@ -137,9 +152,8 @@ impl GitDaemon {
             &log,
             STARTUP_TIMEOUT,
             |port| {
-                let mut cmd = Command::new(&git_binary);
-                cmd.arg("daemon")
-                    .arg("--reuseaddr")
+                let mut cmd = Command::new(&daemon_binary);
+                cmd.arg("--reuseaddr")
                     .arg("--verbose")
                     .arg("--informative-errors")
                     .arg(format!("--base-path={}", base.display()))
@@ -191,5 +205,10 @@ impl GitDaemon {
     /// The daemon's log so far.
     pub fn log(&self) -> String {
         self.process.log()
+    }
+
+    /// The daemon's process id.
+    pub fn pid(&self) -> u32 {
+        self.process.pid()
     }
 }

@@ -99,6 +99,11 @@ impl Prometheus {
         self.process.log()
     }
 
+    /// The process id.
+    pub fn pid(&self) -> u32 {
+        self.process.pid()
+    }
+
     /// Run an instant query (`GET /api/v1/query?query=…`) and return the
     /// whole JSON answer (`{"status":"success","data":{"resultType":…,
     /// "result":[…]}}`). A non-`success` status is an error.

@@ -156,11 +156,7 @@ fn registries_get_their_own_ports_and_free_them_on_drop() {
 
     let (port, pid) = (first.port(), first.pid());
     drop(first);
-    assert!(
-        !Path::new(&format!("/proc/{pid}")).exists(),
-        "registry process {pid} still exists after drop"
-    );
-    TcpListener::bind(("127.0.0.1", port)).expect("port free after drop");
+    assert_gone(pid, port);
     // The other one is unaffected.
     assert_eq!(second.request("GET", "/v2/").send().unwrap().status, 200);
 }
@@ -206,6 +202,10 @@ fn prometheus_scrapes_itself_and_a_target() {
     assert_eq!(answer["data"]["resultType"], "vector", "{answer}");
     let err = prom.query("up{").unwrap_err().to_string();
     assert!(err.contains("prometheus: query"), "{err}");
+
+    let (port, pid) = (prom.port(), prom.pid());
+    drop(prom);
+    assert_gone(pid, port);
 }
 
 #[test]
@@ -249,6 +249,22 @@ fn git_daemon_serves_clone_and_push() {
     assert_eq!(
         subject,
         format!("Scale to 3\n{}\n", git_daemon::GIT_USER_NAME)
+    );
+
+    let (port, pid) = (daemon.port(), daemon.pid());
+    drop(daemon);
+    assert_gone(pid, port);
+}
+
+/// The process has been reaped and its port can be bound again.
+fn assert_gone(pid: u32, port: u16) {
+    assert!(
+        !Path::new(&format!("/proc/{pid}")).exists(),
+        "process {pid} still exists after drop"
+    );
+    assert!(
+        TcpListener::bind(("127.0.0.1", port)).is_ok(),
+        "port {port} still taken after drop"
     );
 }
 
