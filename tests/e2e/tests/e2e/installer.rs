@@ -296,7 +296,7 @@ fn downloads_verifies_and_installs_a_release() -> TestResult {
             .is_file()
     );
     let bin_dir_text = bin_dir.to_string_lossy().into_owned();
-    assert_eq!(run.github_path, [bin_dir_text.clone()]);
+    assert_eq!(run.github_path, std::slice::from_ref(&bin_dir_text));
     assert_eq!(
         run.outputs,
         outputs(&[
@@ -440,7 +440,7 @@ fn source_path_checks_every_binary() -> TestResult {
     let run = rig.run(&[("INPUT_PATH", &complete.to_string_lossy())])?;
     assert_eq!(run.code, Some(0), "{}", run.log);
     let dir = complete.to_string_lossy().into_owned();
-    assert_eq!(run.github_path, [dir.clone()]);
+    assert_eq!(run.github_path, std::slice::from_ref(&dir));
     assert_eq!(
         run.outputs,
         outputs(&[
