@@ -33,8 +33,8 @@
 //! | `normalize` | Docker Hub defaults: `docker.io`, `library/`, familiar names |
 //! | `domain` | which first component is a registry, and its `host[:port]` syntax |
 //! | `path` | repository path components |
-//! | [`tag`](Tag) | [`Tag`] |
-//! | [`digest`](Digest) | [`Digest`] |
+//! | `tag` | [`Tag`] and its rules |
+//! | `digest` | [`Digest`] and the accepted algorithms |
 //! | `error` | [`ParseError`] and its messages |
 
 mod digest;

@@ -4,6 +4,12 @@
 
 use gantry_image::ImageRef;
 
+/// Parses a reference the table says is valid, naming it if it is not.
+#[allow(
+    clippy::panic,
+    reason = "a test helper; clippy only exempts #[test] functions"
+)]
+#[track_caller]
 fn image(s: &str) -> ImageRef {
     ImageRef::parse(s).unwrap_or_else(|e| panic!("{e}"))
 }
@@ -24,11 +30,7 @@ const SAME: &[(&[&str], &str)] = &[
         "docker.io/library/nginx",
     ),
     (
-        &[
-            "fooo/bar",
-            "docker.io/fooo/bar",
-            "index.docker.io/fooo/bar",
-        ],
+        &["fooo/bar", "docker.io/fooo/bar", "index.docker.io/fooo/bar"],
         "docker.io/fooo/bar",
     ),
     (
@@ -43,7 +45,10 @@ const SAME: &[(&[&str], &str)] = &[
         &["library/foo/bar", "docker.io/library/foo/bar"],
         "docker.io/library/foo/bar",
     ),
-    (&["ghcr.io/acme/api", "ghcr.io/acme/api:1"], "ghcr.io/acme/api"),
+    (
+        &["ghcr.io/acme/api", "ghcr.io/acme/api:1"],
+        "ghcr.io/acme/api",
+    ),
     (
         &["127.0.0.1:8000/private/moonbase"],
         "127.0.0.1:8000/private/moonbase",
@@ -86,8 +91,14 @@ fn spellings_of_one_repository_match() {
 #[test]
 fn different_repositories_do_not_match() {
     for (a, b) in DIFFERENT {
-        assert!(!image(a).same_repository(&image(b)), "{a} should not match {b}");
-        assert!(!image(b).same_repository(&image(a)), "{b} should not match {a}");
+        assert!(
+            !image(a).same_repository(&image(b)),
+            "{a} should not match {b}"
+        );
+        assert!(
+            !image(b).same_repository(&image(a)),
+            "{b} should not match {a}"
+        );
         assert_ne!(image(a).normalized_name(), image(b).normalized_name());
     }
 }
@@ -98,7 +109,10 @@ fn groups_do_not_match_each_other() {
         for (right, _) in SAME.iter().skip(i + 1) {
             for a in *left {
                 for b in *right {
-                    assert!(!image(a).same_repository(&image(b)), "{a} should not match {b}");
+                    assert!(
+                        !image(a).same_repository(&image(b)),
+                        "{a} should not match {b}"
+                    );
                 }
             }
         }
