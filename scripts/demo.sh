@@ -6,7 +6,11 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
 
-step() { printf '\n\033[1m==> %s\033[0m\n' "$*"; }
+if [ -t 1 ] && [ -z "${NO_COLOR:-}" ]; then
+  step() { printf '\n\033[1m==> %s\033[0m\n' "$*"; }
+else
+  step() { printf '\n==> %s\n' "$*"; }
+fi
 show() { printf '$ %s\n' "$*"; "$@"; }
 
 work=$(mktemp -d)
@@ -49,7 +53,7 @@ set +e
 gantry-tag inspect 'ghcr.io/Acme/api:1.2.3'
 echo "exit code: $?"
 echo "under GitHub Actions the same error is also an annotation:"
-GITHUB_ACTIONS=true gantry-tag inspect 'app:-bad' 2>/dev/null
+GITHUB_ACTIONS=true gantry-tag inspect 'app:-bad' --color never 2>&1
 echo "exit code: $?"
 set -e
 

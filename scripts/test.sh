@@ -27,6 +27,9 @@ else
   cargo test --workspace --locked --no-fail-fast
 fi
 
+section "doc tests"
+cargo test --workspace --doc --locked
+
 section "shellcheck"
 shellcheck install/*.sh tests/rig/*.sh scripts/*.sh bench/*.sh .ci/run
 

@@ -74,14 +74,14 @@ fn human_result_goes_to_stdout_only() {
 }
 
 #[test]
-fn json_result_is_pretty_json() {
+fn json_result_is_pretty_json_in_insertion_order() {
     let mut r = rig(&[], OutputFormat::Json, ColorChoice::Always, true);
     r.printer
         .result("ignored", &json!({"tags": ["a"], "n": 1}))
         .unwrap();
     assert_eq!(
         r.out.text(),
-        "{\n  \"n\": 1,\n  \"tags\": [\n    \"a\"\n  ]\n}\n"
+        "{\n  \"tags\": [\n    \"a\"\n  ],\n  \"n\": 1\n}\n"
     );
 }
 
