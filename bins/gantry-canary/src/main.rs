@@ -5,7 +5,7 @@
 use std::process::ExitCode;
 
 use clap::Parser;
-use gantry_cli::{CliError, ExitStatus, GlobalArgs, not_yet_available};
+use gantry_cli::{CliError, ExitStatus, GlobalArgs, NotYetArgs, not_yet_available};
 use gantry_runner::Printer;
 
 const EXAMPLES: &str = "\
@@ -17,8 +17,8 @@ Examples (available in a later release):
 #[derive(Debug, Parser)]
 #[command(name = "gantry-canary", version, after_help = EXAMPLES)]
 struct Cli {
-    #[arg(hide = true, trailing_var_arg = true, allow_hyphen_values = true)]
-    args: Vec<String>,
+    #[command(flatten)]
+    analysis: NotYetArgs,
     #[command(flatten)]
     global: GlobalArgs,
 }

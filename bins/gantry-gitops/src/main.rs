@@ -5,7 +5,7 @@
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
-use gantry_cli::{CliError, ExitStatus, GlobalArgs, not_yet_available};
+use gantry_cli::{CliError, ExitStatus, GlobalArgs, NotYetArgs, not_yet_available};
 use gantry_runner::Printer;
 
 const EXAMPLES: &str = "\
@@ -27,18 +27,11 @@ struct Cli {
 #[derive(Debug, Subcommand)]
 enum Command {
     /// Patch images in the repository and commit (not yet available).
-    Update(NotYet),
+    Update(NotYetArgs),
     /// Copy the images deployed in one environment to the next (not yet available).
-    Promote(NotYet),
+    Promote(NotYetArgs),
     /// Restore the previous image of a service (not yet available).
-    Revert(NotYet),
-}
-
-/// Flags of a command that a later release fills in.
-#[derive(Debug, clap::Args)]
-struct NotYet {
-    #[arg(hide = true, trailing_var_arg = true, allow_hyphen_values = true)]
-    args: Vec<String>,
+    Revert(NotYetArgs),
 }
 
 fn main() -> ExitCode {

@@ -5,7 +5,7 @@
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
-use gantry_cli::{CliError, ExitStatus, GlobalArgs, not_yet_available};
+use gantry_cli::{CliError, ExitStatus, GlobalArgs, NotYetArgs, not_yet_available};
 use gantry_runner::Printer;
 
 const EXAMPLES: &str = "\
@@ -30,16 +30,9 @@ struct Cli {
 #[derive(Debug, Subcommand)]
 enum Command {
     /// Print every image reference found, with its location (not yet available).
-    List(NotYet),
+    List(NotYetArgs),
     /// Flag `latest`, missing tags and mutable tags without digests (not yet available).
-    Audit(NotYet),
-}
-
-/// Flags of a command that a later release fills in.
-#[derive(Debug, clap::Args)]
-struct NotYet {
-    #[arg(hide = true, trailing_var_arg = true, allow_hyphen_values = true)]
-    args: Vec<String>,
+    Audit(NotYetArgs),
 }
 
 fn main() -> ExitCode {

@@ -5,7 +5,7 @@
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
-use gantry_cli::{CliError, ExitStatus, GlobalArgs, not_yet_available};
+use gantry_cli::{CliError, ExitStatus, GlobalArgs, NotYetArgs, not_yet_available};
 use gantry_runner::Printer;
 
 const EXAMPLES: &str = "\
@@ -27,18 +27,11 @@ struct Cli {
 #[derive(Debug, Subcommand)]
 enum Command {
     /// Wait for a rollout to finish (not yet available).
-    Status(NotYet),
+    Status(NotYetArgs),
     /// Set container images and wait for the rollout (not yet available).
-    SetImage(NotYet),
+    SetImage(NotYetArgs),
     /// Go back to the previous revision (not yet available).
-    Undo(NotYet),
-}
-
-/// Flags of a command that a later release fills in.
-#[derive(Debug, clap::Args)]
-struct NotYet {
-    #[arg(hide = true, trailing_var_arg = true, allow_hyphen_values = true)]
-    args: Vec<String>,
+    Undo(NotYetArgs),
 }
 
 fn main() -> ExitCode {

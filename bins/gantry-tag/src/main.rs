@@ -6,7 +6,7 @@ mod inspect;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
-use gantry_cli::{CliError, ExitStatus, GlobalArgs, not_yet_available};
+use gantry_cli::{CliError, ExitStatus, GlobalArgs, NotYetArgs, not_yet_available};
 use gantry_runner::Printer;
 
 const EXAMPLES: &str = "\
@@ -28,20 +28,13 @@ struct Cli {
 #[derive(Debug, Subcommand)]
 enum Command {
     /// Compute tags, labels and annotations from the git context (not yet available).
-    Compute(NotYet),
+    Compute(NotYetArgs),
     /// Add tags to an image in its registry without pulling it (not yet available).
-    Push(NotYet),
+    Push(NotYetArgs),
     /// Resolve a reference to its digest (not yet available).
-    Resolve(NotYet),
+    Resolve(NotYetArgs),
     /// Parse an image reference and print its parts, normalised.
     Inspect(inspect::InspectArgs),
-}
-
-/// Flags of a command that a later release fills in.
-#[derive(Debug, clap::Args)]
-struct NotYet {
-    #[arg(hide = true, trailing_var_arg = true, allow_hyphen_values = true)]
-    args: Vec<String>,
 }
 
 fn main() -> ExitCode {

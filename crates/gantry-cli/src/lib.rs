@@ -20,5 +20,5 @@ mod run;
 pub use args::{ColorArg, FormatArg, GlobalArgs};
 pub use error::{CliError, ResultExt};
 pub use exit::ExitStatus;
-pub use not_yet::not_yet_available;
+pub use not_yet::{NotYetArgs, not_yet_available};
 pub use run::run;

@@ -8,3 +8,12 @@ pub fn not_yet_available(command: &str) -> CliError {
         env!("CARGO_PKG_VERSION")
     ))
 }
+
+/// The arguments of a command that a later release fills in: accepted
+/// as-is (so scripts written against the documented flags reach the "not
+/// yet available" message rather than a parse error), and hidden from help.
+#[derive(Debug, Clone, clap::Args)]
+pub struct NotYetArgs {
+    #[arg(hide = true, trailing_var_arg = true, allow_hyphen_values = true)]
+    args: Vec<String>,
+}

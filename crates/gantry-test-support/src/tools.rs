@@ -79,6 +79,15 @@ impl<T> IoContext<T> for io::Result<T> {
     }
 }
 
+/// The five gantry binaries, in the order the docs list them.
+pub const GANTRY_BINARIES: [&str; 5] = [
+    "gantry-tag",
+    "gantry-patch",
+    "gantry-gitops",
+    "gantry-canary",
+    "gantry-rollback",
+];
+
 /// The workspace root: the nearest directory holding `Cargo.lock`, above
 /// this crate's source directory (it is always built from this workspace),
 /// else above the running test binary.

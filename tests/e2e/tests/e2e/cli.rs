@@ -2,15 +2,8 @@
 //! codes, environment variables, and what it writes under GitHub Actions.
 
 use gantry_test_support::cli::{RunResult, gantry};
+use gantry_test_support::tools::GANTRY_BINARIES;
 use serde_json::Value;
-
-const BINARIES: [&str; 5] = [
-    "gantry-tag",
-    "gantry-patch",
-    "gantry-gitops",
-    "gantry-canary",
-    "gantry-rollback",
-];
 
 fn run(bin: &str, args: &[&str]) -> RunResult {
     gantry(bin)
@@ -20,7 +13,7 @@ fn run(bin: &str, args: &[&str]) -> RunResult {
 
 #[test]
 fn version_names_binary_and_workspace_version() {
-    for bin in BINARIES {
+    for bin in GANTRY_BINARIES {
         let run = run(bin, &["--version"]);
         assert_eq!(run.code, Some(0), "{run}");
         assert_eq!(
@@ -33,7 +26,7 @@ fn version_names_binary_and_workspace_version() {
 
 #[test]
 fn help_is_stable() {
-    for bin in BINARIES {
+    for bin in GANTRY_BINARIES {
         let run = run(bin, &["--help"]);
         assert_eq!(run.code, Some(0), "{run}");
         assert!(
@@ -77,7 +70,10 @@ fn commands_still_to_come_say_so_with_exit_2() {
 fn unknown_flag_is_a_usage_error() {
     // gantry-canary takes no subcommand and accepts any flag until its
     // analysis ships, so it is left out here.
-    for bin in BINARIES.into_iter().filter(|bin| *bin != "gantry-canary") {
+    for bin in GANTRY_BINARIES
+        .into_iter()
+        .filter(|bin| *bin != "gantry-canary")
+    {
         let run = run(bin, &["--no-such-flag"]);
         assert_eq!(run.code, Some(2), "{run}");
         assert!(run.stderr.contains("--no-such-flag"), "{run}");

@@ -19,19 +19,13 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use gantry_test_support::http_files::StaticServer;
+use gantry_test_support::tools::GANTRY_BINARIES;
 use sha2::{Digest, Sha256};
 
 type TestResult = Result<(), Box<dyn Error>>;
 
 const VERSION: &str = "0.42.0";
 const TARGET: &str = "x86_64-unknown-linux-musl";
-const BINARIES: [&str; 5] = [
-    "gantry-tag",
-    "gantry-patch",
-    "gantry-gitops",
-    "gantry-canary",
-    "gantry-rollback",
-];
 
 fn workspace_root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
@@ -67,7 +61,7 @@ fn stand_in(name: &str) -> String {
 /// Five stand-ins in `dir`, except those named in `skip`.
 fn write_stand_ins(dir: &Path, skip: &[&str]) -> Result<(), Box<dyn Error>> {
     fs::create_dir_all(dir)?;
-    for name in BINARIES.iter().filter(|name| !skip.contains(name)) {
+    for name in GANTRY_BINARIES.iter().filter(|name| !skip.contains(name)) {
         write_executable(&dir.join(name), &stand_in(name))?;
     }
     Ok(())
@@ -283,7 +277,7 @@ fn downloads_verifies_and_installs_a_release() -> TestResult {
     assert_eq!(run.code, Some(0), "{}", run.log);
 
     let bin_dir = rig.release_bin_dir();
-    for name in BINARIES {
+    for name in GANTRY_BINARIES {
         let mode = fs::metadata(bin_dir.join(name))?.permissions().mode();
         assert_eq!(mode & 0o111, 0o111, "{name} is not executable");
     }
@@ -558,7 +552,7 @@ for bin in {bins}; do
 done
 "#,
             log = cargo_log.display(),
-            bins = BINARIES.join(" "),
+            bins = GANTRY_BINARIES.join(" "),
         ),
     )?;
     rig.extra_path = Some(fake_bin);
