@@ -20,15 +20,19 @@ cargo clippy --workspace --all-targets --locked -- -D warnings
 section "build the binaries the end-to-end tests run"
 cargo build --workspace --bins --locked
 
+# Test output is also kept to count the tests for the closing line.
+log=$(mktemp)
+trap 'rm -f "$log"' EXIT
+
 section "tests"
 if cargo nextest --version >/dev/null 2>&1; then
-  cargo nextest run --workspace --locked --no-fail-fast
+  cargo nextest run --workspace --locked --no-fail-fast 2>&1 | tee -a "$log"
 else
-  cargo test --workspace --locked --no-fail-fast
+  cargo test --workspace --locked --no-fail-fast 2>&1 | tee -a "$log"
 fi
 
 section "doc tests"
-cargo test --workspace --doc --locked
+cargo test --workspace --doc --locked 2>&1 | tee -a "$log"
 
 section "shellcheck"
 shellcheck install/*.sh tests/rig/*.sh scripts/*.sh bench/*.sh .ci/run
@@ -39,4 +43,10 @@ actionlint
 section "zizmor action.yml actions/ .github/workflows/"
 zizmor --offline --no-progress action.yml actions/ .github/workflows/
 
-section "all checks passed"
+# One closing line for every runner above: nextest's summary plus the
+# libtest "test result" lines (doc tests, or everything without nextest).
+awk '
+  /Summary \[/ && / tests run: / { for (i = 1; i <= NF; i++) { if ($i == "passed,") passed += $(i - 1); if ($i == "failed,") failed += $(i - 1) } }
+  /^test result: / { for (i = 1; i <= NF; i++) { if ($i ~ /^passed;?$/) passed += $(i - 1); if ($i ~ /^failed;?$/) failed += $(i - 1) } }
+  END { printf "\nall checks passed\ntests: %d passed, %d failed\n", passed, failed }
+' "$log"
