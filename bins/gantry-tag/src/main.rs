@@ -1,16 +1,27 @@
 //! `gantry-tag`: compute image tags from the git context, add tags to an
 //! image in its registry without pulling it, and inspect image references.
 
+mod compute;
+mod git_facts;
 mod inspect;
+mod push;
+mod registry;
+mod resolve;
 
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
-use gantry_cli::{CliError, ExitStatus, GlobalArgs, NotYetArgs, not_yet_available};
+use gantry_cli::{CliError, ExitStatus, GlobalArgs};
 use gantry_runner::Printer;
 
 const EXAMPLES: &str = "\
 Examples:
+  gantry-tag compute --images ghcr.io/acme/api --tags 'type=semver,pattern={{version}}'
+  gantry-tag compute --context git --images ghcr.io/acme/api --format json
+  gantry-tag push --source ghcr.io/acme/api@sha256:… --targets '1.2.3
+  latest'
+  gantry-tag push --local acme-api:dev --images ghcr.io/acme/api --tags type=sha
+  gantry-tag resolve ghcr.io/acme/api:1.2.3
   gantry-tag inspect nginx:1.27
   gantry-tag inspect ghcr.io/acme/api:1.2.3 --format json
   GANTRY_REF=registry.example.com:5000/team/app@sha256:… gantry-tag inspect";
@@ -27,12 +38,14 @@ struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
-    /// Compute tags, labels and annotations from the git context (not yet available).
-    Compute(NotYetArgs),
-    /// Add tags to an image in its registry without pulling it (not yet available).
-    Push(NotYetArgs),
-    /// Resolve a reference to its digest (not yet available).
-    Resolve(NotYetArgs),
+    /// Compute tags, labels and annotations from the git context, with
+    /// docker/metadata-action's rules.
+    Compute(compute::ComputeArgs),
+    /// Add tags to an image: in its registry without pulling it (--source),
+    /// or from the local Docker daemon (--local).
+    Push(push::PushArgs),
+    /// Resolve a reference to its digest, for pinning.
+    Resolve(resolve::ResolveArgs),
     /// Parse an image reference and print its parts, normalised.
     Inspect(inspect::InspectArgs),
 }
@@ -43,9 +56,9 @@ fn main() -> ExitCode {
 
 fn dispatch(cli: Cli, printer: &mut Printer) -> Result<ExitStatus, CliError> {
     match cli.command {
-        Command::Compute(_) => Err(not_yet_available("gantry-tag compute")),
-        Command::Push(_) => Err(not_yet_available("gantry-tag push")),
-        Command::Resolve(_) => Err(not_yet_available("gantry-tag resolve")),
+        Command::Compute(args) => compute::run(&args, printer),
+        Command::Push(args) => push::run(&args, printer),
+        Command::Resolve(args) => resolve::run(&args, printer),
         Command::Inspect(args) => inspect::run(&args, printer),
     }
 }

@@ -13,3 +13,67 @@ pub const GANTRY_COLOR: &str = "GANTRY_COLOR";
 pub const GANTRY_LOG: &str = "GANTRY_LOG";
 /// The image reference `gantry-tag inspect` reads.
 pub const GANTRY_REF: &str = "GANTRY_REF";
+
+// gantry-tag compute (metadata-action's input names, upper-cased).
+/// Images to tag, one per line (`images` input of metadata-action).
+pub const GANTRY_IMAGES: &str = "GANTRY_IMAGES";
+/// Tag rules, one per line (`tags` input of metadata-action).
+pub const GANTRY_TAGS: &str = "GANTRY_TAGS";
+/// Flavor, one setting per line (`flavor` input of metadata-action).
+pub const GANTRY_FLAVOR: &str = "GANTRY_FLAVOR";
+/// Extra labels, `key=value` per line.
+pub const GANTRY_LABELS: &str = "GANTRY_LABELS";
+/// Extra annotations, `key=value` per line.
+pub const GANTRY_ANNOTATIONS: &str = "GANTRY_ANNOTATIONS";
+/// Where the git context comes from: `auto`, `github`, `git` or `flags`.
+pub const GANTRY_CONTEXT: &str = "GANTRY_CONTEXT";
+/// Event name for `--context flags` (or to override).
+pub const GANTRY_EVENT: &str = "GANTRY_EVENT";
+/// Full git ref for `--context flags` (or to override).
+pub const GANTRY_GIT_REF: &str = "GANTRY_GIT_REF";
+/// Commit SHA for `--context flags` (or to override).
+pub const GANTRY_SHA: &str = "GANTRY_SHA";
+/// Default branch of the repository (or to override).
+pub const GANTRY_DEFAULT_BRANCH: &str = "GANTRY_DEFAULT_BRANCH";
+/// Base ref of a pull request (or to override).
+pub const GANTRY_BASE_REF: &str = "GANTRY_BASE_REF";
+/// The current time (RFC 3339), for reproducible `{{date}}` and `schedule` tags.
+pub const GANTRY_NOW: &str = "GANTRY_NOW";
+/// Length of short SHAs everywhere.
+pub const GANTRY_SHORT_SHA_LENGTH: &str = "GANTRY_SHORT_SHA_LENGTH";
+/// Shorten tags over 128 characters with a hash suffix.
+pub const GANTRY_SHORTEN_LONG_TAGS: &str = "GANTRY_SHORTEN_LONG_TAGS";
+/// Prefix `_` to a tag that starts with `.` or `-`.
+pub const GANTRY_FIX_FIRST_CHARACTER: &str = "GANTRY_FIX_FIRST_CHARACTER";
+/// `latest` only for the highest stable semver in the registry.
+pub const GANTRY_LATEST_FROM_REGISTRY: &str = "GANTRY_LATEST_FROM_REGISTRY";
+/// Succeed when the rules yield no tag.
+pub const GANTRY_ALLOW_EMPTY: &str = "GANTRY_ALLOW_EMPTY";
+/// Monorepo git tag prefix, such as `api/`.
+pub const GANTRY_TAG_PREFIX: &str = "GANTRY_TAG_PREFIX";
+/// No major tag for `0.x` versions.
+pub const GANTRY_SKIP_MAJOR_ZERO: &str = "GANTRY_SKIP_MAJOR_ZERO";
+/// Separator of the `tags` output.
+pub const GANTRY_SEP_TAGS: &str = "GANTRY_SEP_TAGS";
+
+// gantry-tag push / resolve.
+/// The image in a registry to add tags to.
+pub const GANTRY_SOURCE: &str = "GANTRY_SOURCE";
+/// The image in the local Docker daemon to tag and push.
+pub const GANTRY_LOCAL_IMAGE: &str = "GANTRY_LOCAL_IMAGE";
+/// Explicit targets (references or bare tags), one per line.
+pub const GANTRY_TARGETS: &str = "GANTRY_TARGETS";
+/// Registry user name (else the Docker config file).
+pub const GANTRY_REGISTRY_USERNAME: &str = "GANTRY_REGISTRY_USERNAME";
+/// Registry password or token (else the Docker config file).
+pub const GANTRY_REGISTRY_PASSWORD: &str = "GANTRY_REGISTRY_PASSWORD";
+/// Directory of the Docker config file (`config.json`), as Docker reads it.
+pub const DOCKER_CONFIG: &str = "DOCKER_CONFIG";
+/// Registries spoken to over plain HTTP, one per line or comma-separated.
+pub const GANTRY_INSECURE_REGISTRIES: &str = "GANTRY_INSECURE_REGISTRIES";
+/// Print what would be pushed, push nothing.
+pub const GANTRY_DRY_RUN: &str = "GANTRY_DRY_RUN";
+/// Timeout of one registry request, e.g. `30s`.
+pub const GANTRY_REGISTRY_TIMEOUT: &str = "GANTRY_REGISTRY_TIMEOUT";
+/// Attempts per registry request (429, 5xx, timeouts).
+pub const GANTRY_REGISTRY_ATTEMPTS: &str = "GANTRY_REGISTRY_ATTEMPTS";

@@ -1,0 +1,150 @@
+//! Registry flags and client, shared by `compute --latest-from-registry`,
+//! `push` and `resolve`.
+
+use std::future::Future;
+use std::time::Duration;
+
+use anyhow::{Context as _, anyhow};
+use gantry_cli::{CliError, env_vars};
+use gantry_image::ImageRef;
+use gantry_registry::{Client, ClientConfig, CredentialStore, Credentials, RetryPolicy};
+use gantry_runner::Printer;
+
+use crate::compute::RuleArgs;
+
+#[derive(Debug, Clone, clap::Args)]
+pub(crate) struct RegistryArgs {
+    /// Registry user name. Without it, credentials come from the Docker
+    /// config file (`$DOCKER_CONFIG/config.json`, what docker/login-action
+    /// writes) and its credential helpers.
+    #[arg(long, env = env_vars::GANTRY_REGISTRY_USERNAME)]
+    username: Option<String>,
+
+    /// Registry password or token (masked in all output).
+    #[arg(long, env = env_vars::GANTRY_REGISTRY_PASSWORD, hide_env_values = true)]
+    password: Option<String>,
+
+    /// Registries to speak plain HTTP to, comma-separated (localhost and
+    /// 127.0.0.0/8 always are).
+    #[arg(long, value_name = "HOSTS", env = env_vars::GANTRY_INSECURE_REGISTRIES, default_value = "")]
+    insecure_registries: String,
+
+    /// Timeout of one registry request, e.g. `30s`, `2m`.
+    #[arg(long, value_name = "DURATION", env = env_vars::GANTRY_REGISTRY_TIMEOUT, default_value = "60s")]
+    registry_timeout: String,
+
+    /// Attempts per registry request on 429, 5xx and timeouts.
+    #[arg(long, value_name = "N", env = env_vars::GANTRY_REGISTRY_ATTEMPTS, default_value_t = 5)]
+    registry_attempts: u32,
+}
+
+impl RegistryArgs {
+    /// A client for `registry`, with its credentials; the password is
+    /// masked before anything can print it.
+    pub(crate) fn client(&self, printer: &mut Printer) -> Result<Client, CliError> {
+        let timeout = parse_duration("--registry-timeout", &self.registry_timeout)?;
+        if self.registry_attempts == 0 {
+            return Err(CliError::usage(anyhow!(
+                "invalid --registry-attempts `0`: at least one attempt"
+            )));
+        }
+        let credentials = self.credentials(printer)?;
+        let insecure = self
+            .insecure_registries
+            .split([',', '\n'])
+            .map(str::trim)
+            .filter(|host| !host.is_empty())
+            .map(str::to_owned)
+            .collect();
+        let retry = RetryPolicy {
+            max_attempts: self.registry_attempts,
+            ..RetryPolicy::default()
+        };
+        Client::new(ClientConfig {
+            credentials,
+            retry,
+            insecure,
+            timeout,
+            ..ClientConfig::default()
+        })
+        .map_err(CliError::external)
+    }
+
+    /// Credentials from the flags, else the Docker config file.
+    pub(crate) fn credentials(&self, printer: &mut Printer) -> Result<CredentialStore, CliError> {
+        let config_dir = printer.env().var(env_vars::DOCKER_CONFIG).map(std::path::PathBuf::from);
+        let mut credentials = CredentialStore::from_docker_config(config_dir.as_deref())
+            .map_err(CliError::usage)?;
+        match (&self.username, &self.password) {
+            (Some(username), Some(password)) => {
+                printer.mask(password)?;
+                credentials =
+                    credentials.with_default_credentials(Credentials::new(username, password));
+            }
+            (None, None) => {}
+            (Some(_), None) => {
+                return Err(CliError::usage(anyhow!("--username needs --password")));
+            }
+            (None, Some(password)) => {
+                printer.mask(password)?;
+                return Err(CliError::usage(anyhow!("--password needs --username")));
+            }
+        }
+        Ok(credentials)
+    }
+}
+
+/// Map a registry error to its exit code: the user's (2) or the
+/// registry's (3).
+pub(crate) fn registry_error(error: gantry_registry::Error) -> CliError {
+    if error.is_input_error() {
+        CliError::usage(error)
+    } else {
+        CliError::external(error)
+    }
+}
+
+/// The tags already in the first image's repository.
+pub(crate) fn existing_tags(
+    registry: &RegistryArgs,
+    rules: &RuleArgs,
+    printer: &mut Printer,
+) -> Result<Vec<String>, CliError> {
+    let images = gantry_tags::parse_images(&rules.images).map_err(CliError::usage)?;
+    let first = images
+        .iter()
+        .find(|image| image.enable)
+        .ok_or_else(|| CliError::usage(anyhow!("--latest-from-registry needs an image in --images")))?;
+    let image = ImageRef::parse(&first.name).map_err(CliError::usage)?;
+    let client = registry.client(printer)?;
+    match block_on(client.list_tags(&image))? {
+        Ok(tags) => Ok(tags),
+        // A repository that does not exist yet has no tags.
+        Err(gantry_registry::Error::NotFound { .. }) => Ok(Vec::new()),
+        Err(error) => Err(registry_error(error)),
+    }
+}
+
+/// Run a future on a single-threaded runtime: gantry makes a handful of
+/// requests, one after another.
+pub(crate) fn block_on<F: Future>(future: F) -> Result<F::Output, CliError> {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .context("cannot start the async runtime")
+        .map_err(CliError::external)?;
+    Ok(runtime.block_on(future))
+}
+
+/// `30s`, `2m`, `1m30s`.
+pub(crate) fn parse_duration(flag: &str, text: &str) -> Result<Duration, CliError> {
+    let invalid = |why: String| CliError::usage(anyhow!("invalid {flag} `{text}`: {why}"));
+    let signed: jiff::SignedDuration = text
+        .parse()
+        .map_err(|error| invalid(format!("{error} (examples: `30s`, `2m`, `1m30s`)")))?;
+    let duration = Duration::try_from(signed).map_err(|_| invalid("must not be negative".to_owned()))?;
+    if duration.is_zero() {
+        return Err(invalid("must be more than zero".to_owned()));
+    }
+    Ok(duration)
+}
