@@ -180,11 +180,13 @@ pub(crate) fn compute(
         options.short_sha_length = length;
     }
 
-    gantry_tags::compute(&context, &images, &rules, &flavor, &options).map_err(|error| match error {
-        // The rules ran and matched nothing: the check "is there a tag" failed.
-        ComputeError::NoTags { .. } => CliError::failure(error),
-        _ => CliError::usage(error),
-    })
+    gantry_tags::compute(&context, &images, &rules, &flavor, &options).map_err(
+        |error| match error {
+            // The rules ran and matched nothing: the check "is there a tag" failed.
+            ComputeError::NoTags { .. } => CliError::failure(error),
+            _ => CliError::usage(error),
+        },
+    )
 }
 
 fn context(args: &RuleArgs, printer: &Printer) -> Result<Context, CliError> {
@@ -225,9 +227,7 @@ fn context(args: &RuleArgs, printer: &Printer) -> Result<Context, CliError> {
             )
         }
         ContextSource::Flags => {
-            let missing = |flag: &str| {
-                CliError::usage(anyhow!("--context flags needs {flag}"))
-            };
+            let missing = |flag: &str| CliError::usage(anyhow!("--context flags needs {flag}"));
             let event = args.event.clone().ok_or_else(|| missing("--event"))?;
             let git_ref = args.git_ref.clone().ok_or_else(|| missing("--git-ref"))?;
             let sha = args.sha.clone().ok_or_else(|| missing("--sha"))?;
@@ -290,7 +290,11 @@ pub(crate) fn report_outputs(
     let json = metadata_json(metadata)?;
     printer.info(&format!(
         "version {}, {} tag{}",
-        if metadata.version.is_empty() { "(none)" } else { &metadata.version },
+        if metadata.version.is_empty() {
+            "(none)"
+        } else {
+            &metadata.version
+        },
         metadata.tags.len(),
         if metadata.tags.len() == 1 { "" } else { "s" }
     ))?;
@@ -307,11 +311,19 @@ pub(crate) fn report_outputs(
     let mut summary = Summary::new();
     summary.heading(3, "Image tags").table(
         &["tag"],
-        &metadata.tags.iter().map(|tag| vec![format!("`{tag}`")]).collect::<Vec<_>>(),
+        &metadata
+            .tags
+            .iter()
+            .map(|tag| vec![format!("`{tag}`")])
+            .collect::<Vec<_>>(),
     );
     summary.details(
         "Labels and annotations",
-        &format!("```\n{}\n{}\n```", metadata.label_lines().join("\n"), metadata.annotation_lines().join("\n")),
+        &format!(
+            "```\n{}\n{}\n```",
+            metadata.label_lines().join("\n"),
+            metadata.annotation_lines().join("\n")
+        ),
     );
     printer.summary(&summary)?;
     Ok(())

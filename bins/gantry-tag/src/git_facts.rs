@@ -38,8 +38,11 @@ pub(crate) fn read(dir: &Path) -> anyhow::Result<LocalGit> {
     };
     let commit_time = git(dir, &["log", "-1", "--format=%cI", "HEAD"])?
         .context("git log printed no committer date for HEAD")?;
-    let default_branch = git(dir, &["symbolic-ref", "-q", "--short", "refs/remotes/origin/HEAD"])?
-        .map(|remote_head| remote_head.trim_start_matches("origin/").to_owned());
+    let default_branch = git(
+        dir,
+        &["symbolic-ref", "-q", "--short", "refs/remotes/origin/HEAD"],
+    )?
+    .map(|remote_head| remote_head.trim_start_matches("origin/").to_owned());
     Ok(LocalGit {
         git_ref,
         sha,

@@ -84,7 +84,11 @@ fn targets(
         .collect();
     if explicit.is_empty() {
         let existing = if args.rules.latest_from_registry {
-            Some(crate::registry::existing_tags(&args.registry, &args.rules, printer)?)
+            Some(crate::registry::existing_tags(
+                &args.registry,
+                &args.rules,
+                printer,
+            )?)
         } else {
             None
         };
@@ -155,7 +159,10 @@ fn push_in_registry(
         .filter(|outcome| outcome.status == TagStatus::Created)
         .count();
     if created == 0 {
-        printer.info(&format!("already tagged: all {} tags point to {digest}", outcomes.len()))?;
+        printer.info(&format!(
+            "already tagged: all {} tags point to {digest}",
+            outcomes.len()
+        ))?;
     }
     printer.set_output("digest", &digest)?;
     printer.set_output(

@@ -72,9 +72,12 @@ impl RegistryArgs {
 
     /// Credentials from the flags, else the Docker config file.
     pub(crate) fn credentials(&self, printer: &mut Printer) -> Result<CredentialStore, CliError> {
-        let config_dir = printer.env().var(env_vars::DOCKER_CONFIG).map(std::path::PathBuf::from);
-        let mut credentials = CredentialStore::from_docker_config(config_dir.as_deref())
-            .map_err(CliError::usage)?;
+        let config_dir = printer
+            .env()
+            .var(env_vars::DOCKER_CONFIG)
+            .map(std::path::PathBuf::from);
+        let mut credentials =
+            CredentialStore::from_docker_config(config_dir.as_deref()).map_err(CliError::usage)?;
         match (&self.username, &self.password) {
             (Some(username), Some(password)) => {
                 printer.mask(password)?;
@@ -111,10 +114,9 @@ pub(crate) fn existing_tags(
     printer: &mut Printer,
 ) -> Result<Vec<String>, CliError> {
     let images = gantry_tags::parse_images(&rules.images).map_err(CliError::usage)?;
-    let first = images
-        .iter()
-        .find(|image| image.enable)
-        .ok_or_else(|| CliError::usage(anyhow!("--latest-from-registry needs an image in --images")))?;
+    let first = images.iter().find(|image| image.enable).ok_or_else(|| {
+        CliError::usage(anyhow!("--latest-from-registry needs an image in --images"))
+    })?;
     let image = ImageRef::parse(&first.name).map_err(CliError::usage)?;
     let client = registry.client(printer)?;
     match block_on(client.list_tags(&image))? {
@@ -142,7 +144,8 @@ pub(crate) fn parse_duration(flag: &str, text: &str) -> Result<Duration, CliErro
     let signed: jiff::SignedDuration = text
         .parse()
         .map_err(|error| invalid(format!("{error} (examples: `30s`, `2m`, `1m30s`)")))?;
-    let duration = Duration::try_from(signed).map_err(|_| invalid("must not be negative".to_owned()))?;
+    let duration =
+        Duration::try_from(signed).map_err(|_| invalid("must not be negative".to_owned()))?;
     if duration.is_zero() {
         return Err(invalid("must be more than zero".to_owned()));
     }

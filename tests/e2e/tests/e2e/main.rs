@@ -7,3 +7,4 @@ mod act;
 mod cli;
 mod installer;
 mod rig;
+mod tag_compute;
