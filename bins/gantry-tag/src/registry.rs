@@ -72,12 +72,14 @@ impl RegistryArgs {
 
     /// Credentials from the flags, else the Docker config file.
     pub(crate) fn credentials(&self, printer: &mut Printer) -> Result<CredentialStore, CliError> {
-        let config_dir = printer
+        // Docker's own rule: `$DOCKER_CONFIG/config.json`, else
+        // `~/.docker/config.json`.
+        let config_file = printer
             .env()
             .var(env_vars::DOCKER_CONFIG)
-            .map(std::path::PathBuf::from);
+            .map(|dir| std::path::Path::new(dir).join("config.json"));
         let mut credentials =
-            CredentialStore::from_docker_config(config_dir.as_deref()).map_err(CliError::usage)?;
+            CredentialStore::from_docker_config(config_file.as_deref()).map_err(CliError::usage)?;
         match (&self.username, &self.password) {
             (Some(username), Some(password)) => {
                 printer.mask(password)?;

@@ -8,3 +8,4 @@ mod cli;
 mod installer;
 mod rig;
 mod tag_compute;
+mod tag_push;
