@@ -168,3 +168,124 @@ fn tag_action_inspect_sets_outputs() {
     assert_eq!(hub["registry"], "docker.io", "{run}");
     assert_eq!(hub["repository"], "library/nginx");
 }
+
+/// `actions/tag` computing tags in a workflow run by act, for the events
+/// teams tag on: a branch push, a release tag push and a pull request. The
+/// event payload is what GitHub sends (trimmed); act derives GITHUB_REF,
+/// GITHUB_BASE_REF and friends from it, as the runner does.
+#[test]
+fn tag_action_compute_for_branch_tag_and_pull_request_events() {
+    let bin_dir = tools::target_bin_dir().unwrap();
+    tools::gantry_bin("gantry-tag").unwrap();
+    let workflow = format!(
+        r#"name: tag-compute
+on: [push, pull_request]
+jobs:
+  compute:
+    runs-on: ubuntu-latest
+    steps:
+      - uses: actions/checkout@v4
+      - id: meta
+        uses: ./actions/tag
+        with:
+          images: |
+            ghcr.io/acme/api
+          tags: |
+            type=ref,event=branch
+            type=ref,event=pr
+            type=semver,pattern={{{{version}}}}
+            type=semver,pattern={{{{major}}}}.{{{{minor}}}}
+            type=sha
+          gantry-source: path
+          gantry-path: {bin_dir}
+      - name: Record
+        shell: bash
+        env:
+          TAGS: ${{{{ steps.meta.outputs.tags }}}}
+          VERSION: ${{{{ steps.meta.outputs.version }}}}
+          JSON: ${{{{ steps.meta.outputs.json }}}}
+        run: |
+          printf '%s\n' "$TAGS" > "$RIG_OUT/tags"
+          printf '%s\n' "$VERSION" > "$RIG_OUT/version"
+          printf '%s\n' "$JSON" > "$RIG_OUT/json"
+"#,
+        bin_dir = bin_dir.display()
+    );
+
+    let cases: [(&str, serde_json::Value, &str, &[&str]); 3] = [
+        (
+            "push",
+            serde_json::json!({
+                "ref": "refs/heads/main",
+                "repository": {"default_branch": "main", "name": "api", "full_name": "acme/api"}
+            }),
+            "main",
+            &["ghcr.io/acme/api:main", "ghcr.io/acme/api:sha-{short}"],
+        ),
+        (
+            "push",
+            serde_json::json!({
+                "ref": "refs/tags/v1.4.2",
+                "repository": {"default_branch": "main", "name": "api", "full_name": "acme/api"}
+            }),
+            "1.4.2",
+            &[
+                "ghcr.io/acme/api:1.4.2",
+                "ghcr.io/acme/api:1.4",
+                "ghcr.io/acme/api:sha-{short}",
+                "ghcr.io/acme/api:latest",
+            ],
+        ),
+        (
+            "pull_request",
+            serde_json::json!({
+                "number": 17,
+                "pull_request": {
+                    "number": 17,
+                    "head": {"ref": "feature/login"},
+                    "base": {"ref": "main"}
+                },
+                "repository": {"default_branch": "main", "name": "api", "full_name": "acme/api"}
+            }),
+            "pr-17",
+            &["ghcr.io/acme/api:pr-17", "ghcr.io/acme/api:sha-{short}"],
+        ),
+    ];
+    for (event, payload, version, expected) in cases {
+        let workspace = ActWorkspace::new().unwrap();
+        workspace
+            .copy_from_repo(&["action.yml", "actions", "install", "manifests"])
+            .unwrap();
+        let event_file = workspace.write("event.json", payload.to_string()).unwrap();
+        let run = Act::new(workflow.as_str())
+            .event(event)
+            .arg("-e")
+            .arg(event_file.to_str().unwrap())
+            .run(&workspace)
+            .unwrap();
+        assert!(run.success(), "{event} {payload}: {run}");
+
+        let json: serde_json::Value = serde_json::from_str(&run.read_out("json").unwrap()).unwrap();
+        let revision = json["labels"]["org.opencontainers.image.revision"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        assert_eq!(revision.len(), 40, "{run}");
+        let short = &revision[..7];
+        let expected: Vec<String> = expected
+            .iter()
+            .map(|tag| tag.replace("{short}", short))
+            .collect();
+        let tags = run.read_out("tags").unwrap();
+        assert_eq!(
+            tags.trim_end().lines().collect::<Vec<_>>(),
+            expected,
+            "{event} {payload}: {run}"
+        );
+        assert_eq!(
+            run.read_out("version").unwrap().trim_end(),
+            version,
+            "{run}"
+        );
+    }
+}
