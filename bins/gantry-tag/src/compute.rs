@@ -57,7 +57,7 @@ pub(crate) struct RuleArgs {
     pub(crate) context: ContextSource,
 
     /// The checkout `--context git` reads.
-    #[arg(long, value_name = "DIR", default_value = ".")]
+    #[arg(long, value_name = "DIR", default_value = ".", env = env_vars::GANTRY_GIT_DIR)]
     pub(crate) git_dir: PathBuf,
 
     /// Event name (`push`, `pull_request`, `schedule`, …): required with

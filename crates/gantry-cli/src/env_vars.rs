@@ -27,6 +27,8 @@ pub const GANTRY_LABELS: &str = "GANTRY_LABELS";
 pub const GANTRY_ANNOTATIONS: &str = "GANTRY_ANNOTATIONS";
 /// Where the git context comes from: `auto`, `github`, `git` or `flags`.
 pub const GANTRY_CONTEXT: &str = "GANTRY_CONTEXT";
+/// The checkout `--context git` reads.
+pub const GANTRY_GIT_DIR: &str = "GANTRY_GIT_DIR";
 /// Event name for `--context flags` (or to override).
 pub const GANTRY_EVENT: &str = "GANTRY_EVENT";
 /// Full git ref for `--context flags` (or to override).
