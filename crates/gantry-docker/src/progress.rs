@@ -34,7 +34,10 @@ pub fn format_progress(progress: &PushProgress) -> String {
         _ => status.to_owned(),
     };
     match (progress.current, progress.total) {
-        (Some(current), Some(total)) if total > 0 => {
+        // The daemon counts the bytes it sends (the tar stream) against the
+        // layer's compressed size, so `current` can pass `total` on tiny
+        // layers: a fraction above one would only confuse.
+        (Some(current), Some(total)) if total > 0 && current <= total => {
             line.push_str(&format!(
                 " {} / {}",
                 human_bytes(current),
@@ -120,6 +123,13 @@ mod tests {
                 Some(1_500),
                 Some(0),
                 "layer 1a2b3c: Pushing 1.5 kB",
+            ),
+            (
+                Some("1a2b3c"),
+                "Pushing",
+                Some(2048),
+                Some(29),
+                "layer 1a2b3c: Pushing 2.0 kB",
             ),
             (
                 Some("1a2b3c"),
