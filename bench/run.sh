@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# `make bench`: start-up time and size of the release binaries.
+# `make bench`: start-up time and size of the release binaries, then the
+# gantry-tag figures (compute time; retag vs skopeo and docker, bytes moved).
 #
 # Every gantry action runs its binary a handful of times per job, so what
 # matters is whole-process time (exec, dynamic loading, clap, exit) and the
@@ -11,6 +12,26 @@ cd "$(dirname "$0")/.."
 
 runs=${BENCH_RUNS:-300}
 bins=(gantry-tag gantry-patch gantry-gitops gantry-canary gantry-rollback)
+
+# The tag bench below runs the real registry (docker-registry) and compares
+# with skopeo: install the rig, and skopeo if we can (root or sudo -n).
+echo "==> test rig (tests/rig/install.sh)"
+bash tests/rig/install.sh
+# as_root CMD...: run CMD as root (directly, or through sudo -n); fails otherwise.
+as_root() {
+  if [ "$(id -u)" -eq 0 ]; then
+    "$@"
+  elif command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null; then
+    sudo -n "$@"
+  else
+    return 1
+  fi
+}
+if ! command -v skopeo >/dev/null 2>&1; then
+  echo "==> apt-get install skopeo (a peer in the retag bench)"
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends skopeo >/dev/null ||
+    echo "note: skopeo could not be installed (needs root or sudo -n); the retag bench skips that peer"
+fi
 
 echo "==> cargo build --release (LTO, 1 codegen unit, stripped, panic=abort)"
 cargo build --release --locked --bins --quiet
@@ -61,3 +82,10 @@ else
   printf '%-38s %10s\n' 'target/release/gantry-tag --version' "$tag" 'git --version' "$git" 'true' "$floor"
   awk -v t="$tag" -v g="$git" 'BEGIN { printf "gantry-tag --version vs git --version: %.2fx\n", t / g }'
 fi
+
+# gantry-tag: issue 3's figures (compute time next to git; retag of a ~50 MB
+# multi-arch index vs skopeo and docker, with bytes moved). The bench runs
+# the release binaries built above.
+echo
+echo "==> cargo bench -p gantry-e2e --bench tag"
+BENCH_COMPUTE_RUNS=${BENCH_COMPUTE_RUNS:-200} cargo bench --locked --quiet -p gantry-e2e --bench tag
