@@ -133,26 +133,24 @@ pub(crate) struct ComputeArgs {
 }
 
 pub(crate) fn run(args: &ComputeArgs, printer: &mut Printer) -> Result<ExitStatus, CliError> {
-    let existing_tags = if args.rules.latest_from_registry {
-        Some(crate::registry::existing_tags(
-            &args.registry,
-            &args.rules,
-            printer,
-        )?)
-    } else {
-        None
-    };
-    let metadata = compute(&args.rules, existing_tags, printer)?;
+    let metadata = compute(&args.rules, &args.registry, printer)?;
     report(&metadata, &args.sep_tags, printer)?;
     Ok(ExitStatus::Success)
 }
 
-/// The tags, version, labels and annotations the rules give in this context.
+/// The tags, version, labels and annotations the rules give in this
+/// context (asking the registry for its tags first with
+/// `--latest-from-registry`).
 pub(crate) fn compute(
     args: &RuleArgs,
-    existing_tags: Option<Vec<String>>,
-    printer: &Printer,
+    registry: &crate::registry::RegistryArgs,
+    printer: &mut Printer,
 ) -> Result<Metadata, CliError> {
+    let existing_tags = if args.latest_from_registry {
+        Some(crate::registry::existing_tags(registry, args, printer)?)
+    } else {
+        None
+    };
     let images = gantry_tags::parse_images(&args.images).map_err(CliError::usage)?;
     let rules = gantry_tags::parse_tag_rules(&args.tags).map_err(CliError::usage)?;
     let flavor = gantry_tags::parse_flavor(&args.flavor).map_err(CliError::usage)?;

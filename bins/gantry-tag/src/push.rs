@@ -83,16 +83,7 @@ fn targets(
         .filter(|line| !line.is_empty())
         .collect();
     if explicit.is_empty() {
-        let existing = if args.rules.latest_from_registry {
-            Some(crate::registry::existing_tags(
-                &args.registry,
-                &args.rules,
-                printer,
-            )?)
-        } else {
-            None
-        };
-        let metadata = compute::compute(&args.rules, existing, printer)?;
+        let metadata = compute::compute(&args.rules, &args.registry, printer)?;
         compute::report_outputs(&metadata, &args.sep_tags, printer)?;
         return metadata
             .tags
