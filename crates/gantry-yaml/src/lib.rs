@@ -1,0 +1,482 @@
+//! Format-preserving YAML value editor.
+//!
+//! Finds scalars by path (see [`parse_path`]) with exact byte spans and
+//! replaces only those bytes, keeping the quote style, quoting a new plain value
+//! that YAML 1.1 or 1.2 would read as anything but a string (see
+//! [`needs_quotes`]), and re-parsing the result to check that nothing but the
+//! targeted values changed ([`apply`]).
+//!
+//! # Design
+//!
+//! The scanner is our own ([`parse`]), not a parser crate: spans must be exact
+//! byte ranges of the written scalar (quotes included, anchor and tag
+//! excluded), including the zero-length span of an implicit empty value, and
+//! every construct we do not handle must be refused rather than guessed. It
+//! covers streams (`%` directives, `---`, `...`, empty documents), BOM, CRLF,
+//! no final newline, comments, block and flow mappings and sequences (including
+//! sequences not indented under their key and compact `- key: v` items), plain
+//! (also multi-line), single- and double-quoted (also multi-line, all escapes)
+//! scalars, literal and folded block scalars (only delimited, never edited:
+//! their value is their raw text), anchors, aliases and tags.
+//!
+//! # Refused
+//!
+//! * Templates: a file with `{{` anywhere outside a comment, including inside
+//!   quoted strings and block scalars, is refused ([`Error::Template`]). This
+//!   also refuses GitHub workflow files with `${{ }}`.
+//! * Targets inside block scalars, aliases as targets, anchored targets that an
+//!   alias in the same document uses (unless [`Options::allow_shared_anchor`]),
+//!   targets tagged other than `!!str`, non-scalar targets ([`Error::Refused`]).
+//! * A key on the path that occurs twice in its mapping ([`Error::DuplicateKey`];
+//!   duplicates elsewhere are left alone).
+//! * Non-UTF-8 input ([`decode`]).
+//! * Unsupported YAML ([`Error::Unsupported`]): complex keys (`? `), non-scalar
+//!   keys, single-pair mappings inside flow sequences (`[a: b]`), multi-line
+//!   keys, tabs inside plain scalars, nesting deeper than 200.
+//! * A new value containing `{{` fails verification (the result would be a
+//!   template file).
+
+mod atomic;
+mod error;
+mod parse;
+mod path;
+mod quote;
+
+use std::ops::Range;
+
+pub use atomic::write_atomic;
+pub use error::{Error, RefuseReason};
+pub use parse::{Document, Node, NodeKind, ScalarStyle, Stream, decode, line_col, parse};
+pub use path::{Segment, parse_path};
+pub use quote::{needs_quotes, resolves_to_non_string};
+
+/// Options for [`set_scalar_with`].
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Options {
+    /// Edit an anchored value even though an alias elsewhere shares it.
+    pub allow_shared_anchor: bool,
+}
+
+/// Where a path led.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Located<'s> {
+    /// 0-based document index.
+    pub doc: usize,
+    /// The node.
+    pub node: &'s Node,
+    /// 1-based line of the node's first byte.
+    pub line: usize,
+    /// 1-based column of the node's first byte.
+    pub column: usize,
+}
+
+/// One planned replacement, made by [`set_scalar`], applied by [`apply`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Edit {
+    /// 0-based document index.
+    pub doc: usize,
+    /// The path as given.
+    pub path: String,
+    /// The bytes replaced.
+    pub span: Range<usize>,
+    /// The bytes written in their place.
+    pub replacement: String,
+    /// The value before.
+    pub old_value: String,
+    /// The value after.
+    pub new_value: String,
+    /// 1-based line of the target.
+    pub line: usize,
+    /// 1-based column of the target.
+    pub column: usize,
+}
+
+impl Edit {
+    /// Whether applying this edit leaves the bytes as they are.
+    pub fn is_noop(&self, source: &str) -> bool {
+        source.get(self.span.clone()) == Some(self.replacement.as_str())
+    }
+}
+
+/// Resolve `path` in document `doc` of a parsed stream.
+pub fn lookup<'s>(
+    src: &str,
+    stream: &'s Stream,
+    doc: usize,
+    path: &str,
+) -> Result<Located<'s>, Error> {
+    let segments = parse_path(path)?;
+    let count = stream.documents.len();
+    let document = stream
+        .documents
+        .get(doc)
+        .ok_or(Error::NoSuchDocument { doc, count })?;
+    let mut node = &document.root;
+    for (i, seg) in segments.iter().enumerate() {
+        let (line, column) = line_col(src, node.span.start);
+        let not_found = |reason: String| Error::NotFound {
+            path: path.to_owned(),
+            doc,
+            line,
+            column,
+            reason,
+        };
+        if let NodeKind::Alias(_) = node.kind {
+            return Err(Error::Refused {
+                path: path.to_owned(),
+                line,
+                column,
+                reason: RefuseReason::Alias,
+            });
+        }
+        node = match (seg, &node.kind) {
+            (Segment::Key(k), NodeKind::Mapping { entries, .. }) => {
+                let mut found = None;
+                for (key, value) in entries {
+                    if scalar_value(key) == Some(k.as_str()) {
+                        if found.is_some() {
+                            let (line, column) = line_col(src, key.span.start);
+                            return Err(Error::DuplicateKey {
+                                path: path.to_owned(),
+                                key: k.clone(),
+                                line,
+                                column,
+                            });
+                        }
+                        found = Some(value);
+                    }
+                }
+                found.ok_or_else(|| not_found(format!("no key `{k}` (segment {})", i + 1)))?
+            }
+            (Segment::Index(n), NodeKind::Sequence { items, .. }) => {
+                items.get(*n).ok_or_else(|| {
+                    not_found(format!("index {n} out of range: {} item(s)", items.len()))
+                })?
+            }
+            (Segment::Select { key, value }, NodeKind::Sequence { items, .. }) => {
+                let hits: Vec<&Node> = items
+                    .iter()
+                    .filter(|item| match &item.kind {
+                        NodeKind::Mapping { entries, .. } => entries.iter().any(|(k, v)| {
+                            scalar_value(k) == Some(key.as_str())
+                                && scalar_value(v) == Some(value.as_str())
+                        }),
+                        _ => false,
+                    })
+                    .collect();
+                match hits.as_slice() {
+                    [one] => one,
+                    [] => return Err(not_found(format!("no item with `{key}` = `{value}`"))),
+                    more => {
+                        return Err(not_found(format!(
+                            "{} items have `{key}` = `{value}`",
+                            more.len()
+                        )));
+                    }
+                }
+            }
+            (seg, _) => {
+                let want = match seg {
+                    Segment::Key(_) => "a mapping",
+                    _ => "a sequence",
+                };
+                return Err(not_found(format!("segment {} needs {want} here", i + 1)));
+            }
+        };
+    }
+    let (line, column) = line_col(src, node.span.start);
+    Ok(Located {
+        doc,
+        node,
+        line,
+        column,
+    })
+}
+
+fn scalar_value(node: &Node) -> Option<&str> {
+    match &node.kind {
+        NodeKind::Scalar { value, .. } => Some(value),
+        _ => None,
+    }
+}
+
+/// Plan setting the scalar at `path` in document `doc` to `new_value`.
+pub fn set_scalar(source: &str, doc: usize, path: &str, new_value: &str) -> Result<Edit, Error> {
+    set_scalar_with(source, doc, path, new_value, &Options::default())
+}
+
+/// [`set_scalar`] with options.
+pub fn set_scalar_with(
+    source: &str,
+    doc: usize,
+    path: &str,
+    new_value: &str,
+    opts: &Options,
+) -> Result<Edit, Error> {
+    let stream = parse(source)?;
+    plan(source, &stream, doc, path, new_value, opts)
+}
+
+/// [`set_scalar_with`] on an already parsed stream (parse once, plan many).
+pub fn plan(
+    source: &str,
+    stream: &Stream,
+    doc: usize,
+    path: &str,
+    new_value: &str,
+    opts: &Options,
+) -> Result<Edit, Error> {
+    let found = lookup(source, stream, doc, path)?;
+    let refuse = |reason| Error::Refused {
+        path: path.to_owned(),
+        line: found.line,
+        column: found.column,
+        reason,
+    };
+    let node = found.node;
+    let (style, old, in_flow) = match &node.kind {
+        NodeKind::Scalar {
+            style,
+            value,
+            in_flow,
+        } => (*style, value.clone(), *in_flow),
+        NodeKind::Alias(_) => return Err(refuse(RefuseReason::Alias)),
+        _ => return Err(refuse(RefuseReason::NotScalar)),
+    };
+    if let Some(tag) = &node.tag {
+        if !matches!(tag.as_str(), "!!str" | "!" | "!<tag:yaml.org,2002:str>") {
+            return Err(refuse(RefuseReason::NonStringTag));
+        }
+    }
+    if let Some(anchor) = &node.anchor {
+        let shared = stream
+            .documents
+            .get(doc)
+            .is_some_and(|d| d.aliases.iter().any(|a| a == anchor));
+        if shared && !opts.allow_shared_anchor {
+            return Err(refuse(RefuseReason::SharedAnchor));
+        }
+    }
+    let prefer_double = stream.quote_balance >= 0;
+    let quoted_as = |double: bool| {
+        if double {
+            quote::double(new_value)
+        } else {
+            quote::single(new_value).unwrap_or_else(|| quote::double(new_value))
+        }
+    };
+    let mut replacement = match style {
+        ScalarStyle::Literal | ScalarStyle::Folded => {
+            return Err(refuse(RefuseReason::BlockScalar));
+        }
+        ScalarStyle::SingleQuoted => quoted_as(false),
+        ScalarStyle::DoubleQuoted => quoted_as(true),
+        ScalarStyle::Plain => {
+            if needs_quotes(new_value, in_flow) {
+                quoted_as(prefer_double)
+            } else {
+                new_value.to_owned()
+            }
+        }
+    };
+    if node.span.is_empty() {
+        // An implicit empty value: `key:`, `-`, `{a}`.
+        let before = source
+            .as_bytes()
+            .get(node.span.start.wrapping_sub(1))
+            .copied()
+            .unwrap_or(b' ');
+        let prefix = match before {
+            b':' | b'-' => " ",
+            b' ' | b'\t' | b'\n' | b'\r' => "",
+            _ if node.anchor.is_some() || node.tag.is_some() => " ",
+            _ => ": ",
+        };
+        replacement = format!("{prefix}{replacement}");
+    }
+    Ok(Edit {
+        doc,
+        path: path.to_owned(),
+        span: node.span.clone(),
+        replacement,
+        old_value: old,
+        new_value: new_value.to_owned(),
+        line: found.line,
+        column: found.column,
+    })
+}
+
+/// Apply planned edits (made against `source`), verify the result, return it.
+pub fn apply(source: &str, edits: &[Edit]) -> Result<String, Error> {
+    let original = parse(source)?;
+    let mut sorted: Vec<&Edit> = edits.iter().collect();
+    sorted.sort_by_key(|e| (e.span.start, e.span.end));
+    let mut out = String::with_capacity(source.len() + 64);
+    let mut at = 0;
+    for e in &sorted {
+        if e.span.start < at {
+            return Err(Error::Overlap {
+                line: e.line,
+                column: e.column,
+            });
+        }
+        let Some(between) = source.get(at..e.span.start) else {
+            return Err(Error::Overlap {
+                line: e.line,
+                column: e.column,
+            });
+        };
+        out.push_str(between);
+        out.push_str(&e.replacement);
+        at = e.span.end;
+    }
+    out.push_str(source.get(at..).unwrap_or(""));
+    for pair in sorted.windows(2) {
+        if let [a, b] = pair {
+            if a.span == b.span {
+                return Err(Error::Overlap {
+                    line: b.line,
+                    column: b.column,
+                });
+            }
+        }
+    }
+    verify(source, &original, &out, &sorted)?;
+    Ok(out)
+}
+
+/// Check `edited` against `original`: same documents and shape, every
+/// scalar but the targets identical in bytes and value, targets hold their new value.
+fn verify(source: &str, original: &Stream, edited: &str, edits: &[&Edit]) -> Result<(), Error> {
+    let after = parse(edited).map_err(|e| Error::Verify {
+        reason: format!("the result does not parse: {e}"),
+    })?;
+    if after.documents.len() != original.documents.len() {
+        return Err(Error::Verify {
+            reason: format!(
+                "{} document(s) before, {} after",
+                original.documents.len(),
+                after.documents.len()
+            ),
+        });
+    }
+    let mut cx = Verifier {
+        source,
+        edited,
+        edits,
+        hits: 0,
+    };
+    for (a, b) in original.documents.iter().zip(&after.documents) {
+        cx.node(&a.root, &b.root)?;
+    }
+    if cx.hits != edits.len() {
+        return Err(Error::Verify {
+            reason: "not every edit targeted a scalar".to_owned(),
+        });
+    }
+    Ok(())
+}
+
+struct Verifier<'a> {
+    source: &'a str,
+    edited: &'a str,
+    edits: &'a [&'a Edit],
+    hits: usize,
+}
+
+impl Verifier<'_> {
+    fn fail(&self, a: &Node, what: &str) -> Error {
+        let (line, column) = line_col(self.source, a.span.start);
+        Error::Verify {
+            reason: format!("line {line}, column {column}: {what}"),
+        }
+    }
+
+    fn node(&mut self, a: &Node, b: &Node) -> Result<(), Error> {
+        if a.anchor != b.anchor || a.tag != b.tag {
+            return Err(self.fail(a, "anchor or tag changed"));
+        }
+        match (&a.kind, &b.kind) {
+            (
+                NodeKind::Mapping {
+                    entries: x,
+                    flow: f,
+                },
+                NodeKind::Mapping {
+                    entries: y,
+                    flow: g,
+                },
+            ) => {
+                if x.len() != y.len() || f != g {
+                    return Err(self.fail(a, "mapping changed shape"));
+                }
+                for ((ka, va), (kb, vb)) in x.iter().zip(y) {
+                    self.node(ka, kb)?;
+                    self.node(va, vb)?;
+                }
+                Ok(())
+            }
+            (
+                NodeKind::Sequence { items: x, flow: f },
+                NodeKind::Sequence { items: y, flow: g },
+            ) => {
+                if x.len() != y.len() || f != g {
+                    return Err(self.fail(a, "sequence changed shape"));
+                }
+                for (ia, ib) in x.iter().zip(y) {
+                    self.node(ia, ib)?;
+                }
+                Ok(())
+            }
+            (NodeKind::Alias(x), NodeKind::Alias(y)) if x == y => Ok(()),
+            (
+                NodeKind::Scalar {
+                    style: sa,
+                    value: va,
+                    ..
+                },
+                NodeKind::Scalar {
+                    style: sb,
+                    value: vb,
+                    ..
+                },
+            ) => {
+                if let Some(e) = self.edits.iter().find(|e| e.span == a.span) {
+                    self.hits += 1;
+                    let typed = *sb == ScalarStyle::Plain
+                        && b.tag.is_none()
+                        && (vb.is_empty() || resolves_to_non_string(vb));
+                    if vb != &e.new_value
+                        || typed
+                        || matches!(sb, ScalarStyle::Literal | ScalarStyle::Folded)
+                    {
+                        return Err(self.fail(
+                            a,
+                            &format!("the new value reads as {vb:?}, not {:?}", e.new_value),
+                        ));
+                    }
+                    return Ok(());
+                }
+                if sa != sb
+                    || va != vb
+                    || self.source.get(a.span.clone()) != self.edited.get(b.span.clone())
+                {
+                    return Err(self.fail(a, "a value that was not targeted changed"));
+                }
+                Ok(())
+            }
+            _ => Err(self.fail(a, "node kind changed")),
+        }
+    }
+}
+
+/// Convenience: plan and apply one edit, returning the new text.
+pub fn set_and_apply(
+    source: &str,
+    doc: usize,
+    path: &str,
+    new_value: &str,
+) -> Result<String, Error> {
+    let edit = set_scalar(source, doc, path, new_value)?;
+    apply(source, &[edit])
+}
