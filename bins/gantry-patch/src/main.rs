@@ -2,17 +2,30 @@
 //! kustomizations, Helm values, Flux HelmReleases and Argo CD Applications,
 //! changing only the bytes of the value.
 
+mod audit;
+mod list;
+mod patch;
+mod report;
+
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
-use gantry_cli::{CliError, ExitStatus, GlobalArgs, NotYetArgs, not_yet_available};
+use gantry_cli::{CliError, ExitStatus, GlobalArgs};
 use gantry_runner::Printer;
 
 const EXAMPLES: &str = "\
-Examples (available in a later release):
+Examples:
   gantry-patch --set ghcr.io/acme/api=ghcr.io/acme/api:1.2.3 deploy/
+  gantry-patch --set ghcr.io/acme/api:1.2.3 --set nginx=nginx:1.27@sha256:… deploy/ charts/values.yaml
+  gantry-patch --dry-run --set ghcr.io/acme/api:1.2.3 deploy/      # print a diff, write nothing
+  gantry-patch --check --set ghcr.io/acme/api:1.2.3 deploy/        # exit 1 if anything would change
+  gantry-patch --target 'app.image' --set ghcr.io/acme/api:1.2.3 values.yaml
   gantry-patch list deploy/
-  gantry-patch audit deploy/";
+  gantry-patch audit --require-digest deploy/
+  GANTRY_SET='ghcr.io/acme/api:1.2.3' GANTRY_PATHS=deploy gantry-patch --format json
+
+Exit codes: 0 done (or nothing to change), 1 --check found changes / audit
+found problems, 2 bad input (nothing written), 3 a file could not be written.";
 
 /// Update image references in manifests without touching any other byte.
 #[derive(Debug, Parser)]
@@ -20,29 +33,28 @@ Examples (available in a later release):
 struct Cli {
     #[command(subcommand)]
     command: Option<Command>,
-    /// Files and directories to patch.
-    #[arg(value_name = "PATH")]
-    paths: Vec<String>,
+    #[command(flatten)]
+    patch: patch::PatchArgs,
     #[command(flatten)]
     global: GlobalArgs,
 }
 
 #[derive(Debug, Subcommand)]
 enum Command {
-    /// Print every image reference found, with its location (not yet available).
-    List(NotYetArgs),
-    /// Flag `latest`, missing tags and mutable tags without digests (not yet available).
-    Audit(NotYetArgs),
+    /// Print every image reference found, with its file, line and path.
+    List(list::ListArgs),
+    /// Flag `latest`, missing tags and (with --require-digest) tags without digests.
+    Audit(audit::AuditArgs),
 }
 
 fn main() -> ExitCode {
     gantry_cli::run("gantry-patch", |cli: &Cli| &cli.global, dispatch)
 }
 
-fn dispatch(cli: Cli, _printer: &mut Printer) -> Result<ExitStatus, CliError> {
+fn dispatch(cli: Cli, printer: &mut Printer) -> Result<ExitStatus, CliError> {
     match cli.command {
-        None => Err(not_yet_available("gantry-patch")),
-        Some(Command::List(_)) => Err(not_yet_available("gantry-patch list")),
-        Some(Command::Audit(_)) => Err(not_yet_available("gantry-patch audit")),
+        None => patch::run(&cli.patch, printer),
+        Some(Command::List(args)) => list::run(&args, printer),
+        Some(Command::Audit(args)) => audit::run(&args, printer),
     }
 }

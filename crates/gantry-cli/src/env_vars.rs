@@ -79,3 +79,17 @@ pub const GANTRY_DRY_RUN: &str = "GANTRY_DRY_RUN";
 pub const GANTRY_REGISTRY_TIMEOUT: &str = "GANTRY_REGISTRY_TIMEOUT";
 /// Attempts per registry request (429, 5xx, timeouts).
 pub const GANTRY_REGISTRY_ATTEMPTS: &str = "GANTRY_REGISTRY_ATTEMPTS";
+
+// gantry-patch.
+/// Updates, `NAME=NEWREF` (or `NEWREF`), one per line.
+pub const GANTRY_SET: &str = "GANTRY_SET";
+/// Files and directories to read, one per line.
+pub const GANTRY_PATHS: &str = "GANTRY_PATHS";
+/// Explicit paths of image values inside files, one per line.
+pub const GANTRY_PATCH_TARGETS: &str = "GANTRY_PATCH_TARGETS";
+/// Exit 1 if anything would change; write nothing.
+pub const GANTRY_CHECK: &str = "GANTRY_CHECK";
+/// Refuse updates (and, in `audit`, references) without a digest.
+pub const GANTRY_REQUIRE_DIGEST: &str = "GANTRY_REQUIRE_DIGEST";
+/// Edit an anchored value even though an alias shares it.
+pub const GANTRY_ALLOW_SHARED_ANCHOR: &str = "GANTRY_ALLOW_SHARED_ANCHOR";

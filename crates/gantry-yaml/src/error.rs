@@ -125,6 +125,19 @@ pub enum Error {
         /// Why.
         reason: RefuseReason,
     },
+    /// An entry cannot be added or removed here without rewriting more than
+    /// the entry's own lines.
+    #[error("line {line}, column {column}: cannot change the entries of `{path}`: {reason}")]
+    Structure {
+        /// The path of the mapping or sequence.
+        path: String,
+        /// 1-based line.
+        line: usize,
+        /// 1-based column.
+        column: usize,
+        /// Why.
+        reason: String,
+    },
     /// Two edits touch the same bytes.
     #[error("line {line}, column {column}: two edits overlap")]
     Overlap {

@@ -41,6 +41,8 @@ mod error;
 mod parse;
 mod path;
 mod quote;
+mod structure;
+mod verify;
 
 use std::ops::Range;
 
@@ -49,6 +51,9 @@ pub use error::{Error, RefuseReason};
 pub use parse::{Document, Node, NodeKind, ScalarStyle, Stream, decode, line_col, parse};
 pub use path::{Segment, parse_path};
 pub use quote::{needs_quotes, resolves_to_non_string};
+pub use structure::{Added, plan_append_item, plan_insert_entries, plan_remove_entry};
+
+use verify::verify;
 
 /// Options for [`set_scalar_with`].
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -89,6 +94,39 @@ pub struct Edit {
     pub line: usize,
     /// 1-based column of the target.
     pub column: usize,
+    /// What kind of change this is (what [`apply`] verifies).
+    pub change: Change,
+}
+
+/// The kind of an [`Edit`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Change {
+    /// Replace the scalar at `span` with a new value.
+    Set,
+    /// Add entries at the end of the block mapping whose span starts at
+    /// `container` (an offset in the original source).
+    Insert {
+        /// Start of the mapping's span.
+        container: usize,
+        /// The keys and values added, in order.
+        entries: Vec<(String, Added)>,
+    },
+    /// Add mapping items at the end of the block sequence whose span starts
+    /// at `container`.
+    Append {
+        /// Start of the sequence's span.
+        container: usize,
+        /// Each item's keys and values.
+        items: Vec<Vec<(String, String)>>,
+    },
+    /// Remove the entry whose key starts at `key` from the block mapping
+    /// whose span starts at `container`.
+    Remove {
+        /// Start of the mapping's span.
+        container: usize,
+        /// Start of the removed key's span.
+        key: usize,
+    },
 }
 
 impl Edit {
@@ -227,13 +265,28 @@ pub fn plan(
     opts: &Options,
 ) -> Result<Edit, Error> {
     let found = lookup(source, stream, doc, path)?;
+    plan_node(source, stream, doc, found.node, path, new_value, opts)
+}
+
+/// Plan setting `node` (a node of document `doc` of `stream`, found by the
+/// caller's own walk) to `new_value`. `path` names the node in errors and in
+/// the edit.
+pub fn plan_node(
+    source: &str,
+    stream: &Stream,
+    doc: usize,
+    node: &Node,
+    path: &str,
+    new_value: &str,
+    opts: &Options,
+) -> Result<Edit, Error> {
+    let (line, column) = line_col(source, node.span.start);
     let refuse = |reason| Error::Refused {
         path: path.to_owned(),
-        line: found.line,
-        column: found.column,
+        line,
+        column,
         reason,
     };
-    let node = found.node;
     let (style, old, in_flow) = match &node.kind {
         NodeKind::Scalar {
             style,
@@ -257,23 +310,15 @@ pub fn plan(
             return Err(refuse(RefuseReason::SharedAnchor));
         }
     }
-    let prefer_double = stream.quote_balance >= 0;
-    let quoted_as = |double: bool| {
-        if double {
-            quote::double(new_value)
-        } else {
-            quote::single(new_value).unwrap_or_else(|| quote::double(new_value))
-        }
-    };
     let mut replacement = match style {
         ScalarStyle::Literal | ScalarStyle::Folded => {
             return Err(refuse(RefuseReason::BlockScalar));
         }
-        ScalarStyle::SingleQuoted => quoted_as(false),
-        ScalarStyle::DoubleQuoted => quoted_as(true),
+        ScalarStyle::SingleQuoted => quote::in_style(new_value, false),
+        ScalarStyle::DoubleQuoted => quote::in_style(new_value, true),
         ScalarStyle::Plain => {
             if needs_quotes(new_value, in_flow) {
-                quoted_as(prefer_double)
+                quote::in_style(new_value, stream.quote_balance >= 0)
             } else {
                 new_value.to_owned()
             }
@@ -301,8 +346,9 @@ pub fn plan(
         replacement,
         old_value: old,
         new_value: new_value.to_owned(),
-        line: found.line,
-        column: found.column,
+        line,
+        column,
+        change: Change::Set,
     })
 }
 
@@ -343,131 +389,6 @@ pub fn apply(source: &str, edits: &[Edit]) -> Result<String, Error> {
     }
     verify(source, &original, &out, &sorted)?;
     Ok(out)
-}
-
-/// Check `edited` against `original`: same documents and shape, every
-/// scalar but the targets identical in bytes and value, targets hold their new value.
-fn verify(source: &str, original: &Stream, edited: &str, edits: &[&Edit]) -> Result<(), Error> {
-    let after = parse(edited).map_err(|e| Error::Verify {
-        reason: format!("the result does not parse: {e}"),
-    })?;
-    if after.documents.len() != original.documents.len() {
-        return Err(Error::Verify {
-            reason: format!(
-                "{} document(s) before, {} after",
-                original.documents.len(),
-                after.documents.len()
-            ),
-        });
-    }
-    let mut cx = Verifier {
-        source,
-        edited,
-        edits,
-        hits: 0,
-    };
-    for (a, b) in original.documents.iter().zip(&after.documents) {
-        cx.node(&a.root, &b.root)?;
-    }
-    if cx.hits != edits.len() {
-        return Err(Error::Verify {
-            reason: "not every edit targeted a scalar".to_owned(),
-        });
-    }
-    Ok(())
-}
-
-struct Verifier<'a> {
-    source: &'a str,
-    edited: &'a str,
-    edits: &'a [&'a Edit],
-    hits: usize,
-}
-
-impl Verifier<'_> {
-    fn fail(&self, a: &Node, what: &str) -> Error {
-        let (line, column) = line_col(self.source, a.span.start);
-        Error::Verify {
-            reason: format!("line {line}, column {column}: {what}"),
-        }
-    }
-
-    fn node(&mut self, a: &Node, b: &Node) -> Result<(), Error> {
-        if a.anchor != b.anchor || a.tag != b.tag {
-            return Err(self.fail(a, "anchor or tag changed"));
-        }
-        match (&a.kind, &b.kind) {
-            (
-                NodeKind::Mapping {
-                    entries: x,
-                    flow: f,
-                },
-                NodeKind::Mapping {
-                    entries: y,
-                    flow: g,
-                },
-            ) => {
-                if x.len() != y.len() || f != g {
-                    return Err(self.fail(a, "mapping changed shape"));
-                }
-                for ((ka, va), (kb, vb)) in x.iter().zip(y) {
-                    self.node(ka, kb)?;
-                    self.node(va, vb)?;
-                }
-                Ok(())
-            }
-            (
-                NodeKind::Sequence { items: x, flow: f },
-                NodeKind::Sequence { items: y, flow: g },
-            ) => {
-                if x.len() != y.len() || f != g {
-                    return Err(self.fail(a, "sequence changed shape"));
-                }
-                for (ia, ib) in x.iter().zip(y) {
-                    self.node(ia, ib)?;
-                }
-                Ok(())
-            }
-            (NodeKind::Alias(x), NodeKind::Alias(y)) if x == y => Ok(()),
-            (
-                NodeKind::Scalar {
-                    style: sa,
-                    value: va,
-                    ..
-                },
-                NodeKind::Scalar {
-                    style: sb,
-                    value: vb,
-                    ..
-                },
-            ) => {
-                if let Some(e) = self.edits.iter().find(|e| e.span == a.span) {
-                    self.hits += 1;
-                    let typed = *sb == ScalarStyle::Plain
-                        && b.tag.is_none()
-                        && (vb.is_empty() || resolves_to_non_string(vb));
-                    if vb != &e.new_value
-                        || typed
-                        || matches!(sb, ScalarStyle::Literal | ScalarStyle::Folded)
-                    {
-                        return Err(self.fail(
-                            a,
-                            &format!("the new value reads as {vb:?}, not {:?}", e.new_value),
-                        ));
-                    }
-                    return Ok(());
-                }
-                if sa != sb
-                    || va != vb
-                    || self.source.get(a.span.clone()) != self.edited.get(b.span.clone())
-                {
-                    return Err(self.fail(a, "a value that was not targeted changed"));
-                }
-                Ok(())
-            }
-            _ => Err(self.fail(a, "node kind changed")),
-        }
-    }
 }
 
 /// Convenience: plan and apply one edit, returning the new text.

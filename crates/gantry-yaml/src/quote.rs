@@ -129,3 +129,23 @@ pub(crate) fn single(v: &str) -> Option<String> {
     }
     Some(format!("'{}'", v.replace('\'', "''")))
 }
+
+/// The value quoted: double-quoted when `double`, else single-quoted (or
+/// double-quoted when single quotes cannot carry it).
+pub(crate) fn in_style(v: &str, double_quotes: bool) -> String {
+    if double_quotes {
+        double(v)
+    } else {
+        single(v).unwrap_or_else(|| double(v))
+    }
+}
+
+/// The value as a new scalar in a file whose quote preference is
+/// `prefer_double`: plain when plain reads back as the same string.
+pub(crate) fn fresh(v: &str, prefer_double: bool) -> String {
+    if needs_quotes(v, false) {
+        in_style(v, prefer_double)
+    } else {
+        v.to_owned()
+    }
+}

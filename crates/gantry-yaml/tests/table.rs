@@ -66,6 +66,7 @@ fn kind(e: &Error) -> &'static str {
             reason: RefuseReason::NonStringTag,
             ..
         } => "tagged",
+        Error::Structure { .. } => "structure",
         Error::Overlap { .. } => "overlap",
         Error::Verify { .. } => "verify",
     }

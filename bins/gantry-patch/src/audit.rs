@@ -1,0 +1,91 @@
+//! `gantry-patch audit PATH…`: references that do not pin what they deploy.
+
+use std::path::PathBuf;
+
+use gantry_cli::{CliError, ExitStatus, env_vars};
+use gantry_manifest::FileOptions;
+use gantry_runner::{Location, Printer, Summary};
+use serde_json::json;
+
+use crate::report;
+
+#[derive(Debug, clap::Args)]
+pub(crate) struct AuditArgs {
+    /// Files and directories to read.
+    #[arg(value_name = "PATH", env = env_vars::GANTRY_PATHS, value_delimiter = '\n')]
+    paths: Vec<PathBuf>,
+
+    /// Also fail on tags without a digest (by default they are warnings).
+    #[arg(long, env = env_vars::GANTRY_REQUIRE_DIGEST)]
+    require_digest: bool,
+
+    /// Also read the value at this path as an image (see `gantry-patch --help`).
+    #[arg(long = "target", value_name = "PATH", env = env_vars::GANTRY_PATCH_TARGETS, value_delimiter = '\n')]
+    targets: Vec<String>,
+}
+
+pub(crate) fn run(args: &AuditArgs, printer: &mut Printer) -> Result<ExitStatus, CliError> {
+    let inputs = report::inputs(&args.paths)?;
+    let options = FileOptions {
+        targets: args.targets.clone(),
+        ..FileOptions::default()
+    };
+    let (found, errors) = gantry_files::scan_tree(&inputs, &options);
+    report::file_errors(printer, &errors, "the audit is incomplete")?;
+    let mut items = Vec::new();
+    let mut rows = Vec::new();
+    let mut failed = 0;
+    let mut checked = 0;
+    for (input, sites) in &found {
+        for site in sites {
+            checked += 1;
+            let Some(finding) = gantry_manifest::audit(site) else {
+                continue;
+            };
+            let error = finding.is_error(args.require_digest);
+            failed += usize::from(error);
+            let message = format!("`{}`: {}", site.current, finding.message());
+            let location =
+                Location::at(&input.display, site.line() as u64).with_column(site.column() as u64);
+            if error {
+                printer.error("gantry-patch audit", &message, Some(location))?;
+            } else {
+                printer.warning(&message, Some(location))?;
+            }
+            rows.push(vec![
+                format!("{}:{}", input.display, site.line()),
+                format!("`{}`", site.current),
+                finding.code().to_owned(),
+                if error { "error" } else { "warning" }.to_owned(),
+            ]);
+            items.push(json!({
+                "file": input.display,
+                "line": site.line(),
+                "column": site.column(),
+                "path": site.path(),
+                "image": site.current.to_string(),
+                "finding": finding.code(),
+                "error": error,
+            }));
+        }
+    }
+    let verdict = format!(
+        "{checked} reference(s) checked, {failed} error(s), {} warning(s)",
+        items.len() - failed
+    );
+    printer.result(
+        &verdict,
+        &json!({ "checked": checked, "errors": failed, "findings": items }),
+    )?;
+    let mut summary = Summary::new();
+    summary.heading(3, &format!("gantry-patch audit: {verdict}"));
+    if !rows.is_empty() {
+        summary.table(&["file", "image", "finding", "level"], &rows);
+    }
+    printer.summary(&summary)?;
+    Ok(if failed > 0 {
+        ExitStatus::Failure
+    } else {
+        ExitStatus::Success
+    })
+}

@@ -1,0 +1,257 @@
+//! `gantry-patch --set NAME=NEWREF PATH…`: update the images, or with
+//! `--dry-run` / `--check` only show what would change.
+
+use std::path::PathBuf;
+
+use gantry_cli::{CliError, ExitStatus, ResultExt, env_vars};
+use gantry_files::TreePlan;
+use gantry_manifest::{FileOptions, Update};
+use gantry_runner::{Printer, Summary};
+use serde_json::json;
+
+use crate::report;
+
+#[derive(Debug, clap::Args)]
+pub(crate) struct PatchArgs {
+    /// An update: every image whose repository is NAME becomes NEWREF
+    /// (`repo:tag`, `repo@digest` or `repo:tag@digest`). `--set repo:tag`
+    /// alone is short for the same repository. Repeat for more images.
+    #[arg(long = "set", value_name = "NAME=NEWREF", env = env_vars::GANTRY_SET, value_delimiter = '\n')]
+    set: Vec<String>,
+
+    /// Files and directories to update. Directories are walked, respecting
+    /// .gitignore; only .yaml, .yml, .json and `Kustomization` files are read.
+    #[arg(value_name = "PATH", env = env_vars::GANTRY_PATHS, value_delimiter = '\n')]
+    paths: Vec<PathBuf>,
+
+    /// Also read the value at this path as an image, in every document
+    /// where it exists: a scalar with a whole reference, or a mapping with
+    /// `repository`/`tag`/`digest` (e.g. `app.image`,
+    /// `spec.template.spec.containers[name=app].image`).
+    #[arg(long = "target", value_name = "PATH", env = env_vars::GANTRY_PATCH_TARGETS, value_delimiter = '\n')]
+    targets: Vec<String>,
+
+    /// Print a unified diff of the changes; write nothing.
+    #[arg(long, env = env_vars::GANTRY_DRY_RUN)]
+    dry_run: bool,
+
+    /// Exit 1 if anything would change; write nothing (for pull request checks).
+    #[arg(long, env = env_vars::GANTRY_CHECK, conflicts_with = "dry_run")]
+    check: bool,
+
+    /// Refuse a NEWREF without a digest.
+    #[arg(long, env = env_vars::GANTRY_REQUIRE_DIGEST)]
+    require_digest: bool,
+
+    /// Edit an anchored value even though an alias elsewhere shares it
+    /// (the alias changes too).
+    #[arg(long, env = env_vars::GANTRY_ALLOW_SHARED_ANCHOR)]
+    allow_shared_anchor: bool,
+}
+
+pub(crate) fn run(args: &PatchArgs, printer: &mut Printer) -> Result<ExitStatus, CliError> {
+    let specs: Vec<&str> = args
+        .set
+        .iter()
+        .map(|s| s.trim())
+        .filter(|s| !s.is_empty())
+        .collect();
+    if specs.is_empty() {
+        return Err(CliError::usage(anyhow::anyhow!(
+            "no --set given: say which image becomes what, e.g. `--set ghcr.io/acme/api=ghcr.io/acme/api:1.2.3` (or use `list` / `audit`)"
+        )));
+    }
+    let updates = Update::parse_all(&specs).usage_error("invalid --set")?;
+    if args.require_digest {
+        for update in &updates {
+            update.require_digest().usage_error("invalid --set")?;
+        }
+    }
+    for target in &args.targets {
+        gantry_yaml_path_check(target)?;
+    }
+    let inputs = report::inputs(&args.paths)?;
+    let options = FileOptions {
+        targets: args.targets.clone(),
+        add_to_kustomization: false,
+        allow_shared_anchor: args.allow_shared_anchor,
+    };
+    let plan = gantry_files::plan_tree(&inputs, &updates, &options);
+    report::file_errors(printer, &plan.errors, "nothing was written")?;
+
+    let write = !args.dry_run && !args.check;
+    let diff = diff_of(&plan);
+    for file in &plan.files {
+        for note in &file.plan.notes {
+            printer.warning(
+                note,
+                Some(gantry_runner::Location::new(&file.input.display)),
+            )?;
+        }
+    }
+    let written = if write {
+        gantry_files::write_tree(&plan).external_error("writing the updated files")?
+    } else {
+        0
+    };
+    report_result(printer, args, &plan, &updates, &diff, written)?;
+    Ok(if args.check && plan.changed() {
+        ExitStatus::Failure
+    } else {
+        ExitStatus::Success
+    })
+}
+
+/// A bad `--target` path is bad input before any file is read.
+fn gantry_yaml_path_check(target: &str) -> Result<(), CliError> {
+    gantry_manifest::check_path(target).usage_error(format!("invalid --target `{target}`"))
+}
+
+fn diff_of(plan: &TreePlan) -> String {
+    plan.files
+        .iter()
+        .filter_map(|f| {
+            f.plan
+                .output
+                .as_ref()
+                .map(|out| gantry_files::unified_diff(&f.input.display, &f.original, out))
+        })
+        .collect()
+}
+
+fn report_result(
+    printer: &mut Printer,
+    args: &PatchArgs,
+    plan: &TreePlan,
+    updates: &[Update],
+    diff: &str,
+    written: usize,
+) -> Result<(), CliError> {
+    let changes: Vec<serde_json::Value> = plan
+        .files
+        .iter()
+        .flat_map(|f| {
+            f.plan.changes.iter().map(|c| {
+                json!({
+                    "file": f.input.display,
+                    "line": c.line,
+                    "column": c.column,
+                    "document": c.doc,
+                    "path": c.path,
+                    "old": c.old,
+                    "new": c.new,
+                    "set": c.update,
+                    "format": c.format,
+                })
+            })
+        })
+        .collect();
+    let files_changed = plan
+        .files
+        .iter()
+        .filter(|f| f.plan.output.is_some())
+        .count();
+    let up_to_date: usize = plan.files.iter().map(|f| f.plan.up_to_date).sum();
+    let notes: Vec<&String> = plan.files.iter().flat_map(|f| &f.plan.notes).collect();
+
+    let verb = if args.dry_run || args.check {
+        "would change"
+    } else {
+        "changed"
+    };
+    let mut human = String::new();
+    {
+        for f in &plan.files {
+            for c in &f.plan.changes {
+                human.push_str(&format!(
+                    "{}:{}:{}: {}: {} -> {}\n",
+                    f.input.display,
+                    c.line,
+                    c.column,
+                    c.path,
+                    shown(&c.old),
+                    shown(&c.new)
+                ));
+            }
+        }
+    }
+    let json = json!({
+        "changed": plan.changed(),
+        "dry_run": args.dry_run,
+        "check": args.check,
+        "files_read": plan.read,
+        "files_changed": files_changed,
+        "files_written": written,
+        "up_to_date": up_to_date,
+        "changes": changes,
+        "notes": notes,
+        "diff": diff,
+    });
+    // People get the diff for --dry-run, the list of changes otherwise.
+    printer.result(if args.dry_run { diff } else { &human }, &json)?;
+    let summary_line = if changes.is_empty() && up_to_date > 0 {
+        format!(
+            "already up to date: {up_to_date} reference(s) hold the new value; nothing to change ({} file(s) read)",
+            plan.read
+        )
+    } else if changes.is_empty() {
+        let names: Vec<String> = updates.iter().map(|u| format!("`{}`", u.name)).collect();
+        printer.warning(
+            &format!(
+                "no reference to {} found in {} file(s)",
+                names.join(", "),
+                plan.read
+            ),
+            None,
+        )?;
+        "nothing to change".to_owned()
+    } else {
+        format!(
+            "{verb} {} value(s) in {files_changed} file(s) ({} file(s) read)",
+            changes.len(),
+            plan.read
+        )
+    };
+    printer.info(&summary_line)?;
+
+    printer.set_output("changed", if plan.changed() { "true" } else { "false" })?;
+    printer.set_output(
+        "changes",
+        &serde_json::Value::Array(changes.clone()).to_string(),
+    )?;
+    printer.set_output("diff", diff)?;
+    let files: Vec<&str> = plan
+        .files
+        .iter()
+        .filter(|f| f.plan.output.is_some())
+        .map(|f| f.input.display.as_str())
+        .collect();
+    printer.set_output("files", &files.join("\n"))?;
+
+    let mut summary = Summary::new();
+    summary.heading(3, &format!("gantry-patch: {summary_line}"));
+    if !changes.is_empty() {
+        let rows: Vec<Vec<String>> = plan
+            .files
+            .iter()
+            .flat_map(|f| {
+                f.plan.changes.iter().map(|c| {
+                    vec![
+                        format!("{}:{}", f.input.display, c.line),
+                        format!("`{}`", c.path),
+                        format!("`{}`", shown(&c.old)),
+                        format!("`{}`", shown(&c.new)),
+                    ]
+                })
+            })
+            .collect();
+        summary.table(&["file", "path", "old", "new"], &rows);
+        summary.details("diff", &format!("\n```diff\n{diff}```\n"));
+    }
+    printer.summary(&summary)?;
+    Ok(())
+}
+
+fn shown(value: &str) -> &str {
+    if value.is_empty() { "(none)" } else { value }
+}
