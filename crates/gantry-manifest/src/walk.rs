@@ -20,9 +20,24 @@ pub(crate) struct Doc<'a> {
 }
 
 impl<'a> Doc<'a> {
-    /// A field for the scalar `node` at `path`.
+    /// A field for the scalar `node` at `path`, holding a string.
     pub(crate) fn field(&self, node: &Node, path: &str) -> Option<Field> {
-        let value = string_scalar(node)?;
+        string_scalar(node)?;
+        self.slot(node, path)
+    }
+
+    /// A field for any scalar but a block scalar, empty or tagged ones too:
+    /// a `tag:` or `digest:` left empty is still the place to write to (and
+    /// a tagged one is refused by the editor, with its line).
+    pub(crate) fn slot(&self, node: &Node, path: &str) -> Option<Field> {
+        let value = match &node.kind {
+            NodeKind::Scalar { style, value, .. }
+                if !matches!(style, ScalarStyle::Literal | ScalarStyle::Folded) =>
+            {
+                value.as_str()
+            }
+            _ => return None,
+        };
         let (line, column) = line_col(self.src, node.span.start);
         Some(Field {
             path: path.to_owned(),
@@ -34,7 +49,12 @@ impl<'a> Doc<'a> {
 
     /// The text of the comment on the same line right after `node`, without
     /// the `#` and surrounding spaces.
+    /// Only scalars have one: the comment after a nested mapping's last
+    /// value belongs to that value.
     pub(crate) fn trailing_comment(&self, node: &Node) -> Option<&'a str> {
+        if !matches!(node.kind, NodeKind::Scalar { .. }) {
+            return None;
+        }
         let comments = &self.stream.comments;
         let at = comments.partition_point(|c| c.start < node.span.end);
         let comment = comments.get(at)?;

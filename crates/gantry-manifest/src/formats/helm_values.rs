@@ -125,23 +125,32 @@ fn split_site(
     format: &'static str,
 ) -> Option<Site> {
     let field = |k: &str| get(node, k).and_then(|v| doc.field(v, &key_path(path, k)));
+    let slot = |k: &str| get(node, k).and_then(|v| doc.slot(v, &key_path(path, k)));
     let has = |k: &str| get(node, k).is_some();
+    // A `tag` or `digest` that is a mapping or a block string is some other
+    // structure, not an image's part.
+    if ["tag", "digest", "registry"]
+        .iter()
+        .any(|k| has(k) && slot(k).is_none())
+    {
+        return None;
+    }
     if let Some(repository) = field("repository") {
         if has("tag") || has("registry") || has("digest") || key_is_imageish(key) {
             return parts_site(
                 doc,
                 path,
                 format,
-                field("registry"),
+                slot("registry"),
                 repository,
-                field("tag"),
-                field("digest"),
+                slot("tag"),
+                slot("digest"),
             );
         }
     }
     if key_is_imageish(key) {
         if let (Some(name), true) = (field("name"), has("tag")) {
-            return parts_site(doc, path, format, None, name, field("tag"), field("digest"));
+            return parts_site(doc, path, format, None, name, slot("tag"), slot("digest"));
         }
         if let Some(reference) = get(node, "reference") {
             return whole_site(doc, reference, &key_path(path, "reference"), format);
@@ -160,14 +169,15 @@ pub(crate) fn parts_site(
     tag: Option<Field>,
     digest: Option<Field>,
 ) -> Option<Site> {
-    let mut text = match &registry {
+    let mut text = match registry.as_ref().filter(|r| !r.value.is_empty()) {
         Some(r) => format!("{}/{}", r.value.trim_end_matches('/'), repository.value),
         None => repository.value.clone(),
     };
-    if let Some(t) = &tag {
+    // Empty parts are unset (`tag: ""` means the chart's appVersion).
+    if let Some(t) = tag.as_ref().filter(|t| !t.value.is_empty()) {
         text = format!("{text}:{}", t.value);
     }
-    if let Some(d) = &digest {
+    if let Some(d) = digest.as_ref().filter(|d| !d.value.is_empty()) {
         text = format!("{text}@{}", d.value);
     }
     let current = ImageRef::parse(&text).ok()?;

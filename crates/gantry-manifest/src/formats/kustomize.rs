@@ -55,11 +55,12 @@ impl Format for Kustomize {
             let new_name = field("newName");
             let new_tag = field("newTag");
             let digest = field("digest");
-            let mut current = new_name.as_ref().unwrap_or(&name).value.clone();
-            if let Some(tag) = &new_tag {
+            let new_name_set = new_name.as_ref().filter(|n| !n.value.is_empty());
+            let mut current = new_name_set.unwrap_or(&name).value.clone();
+            if let Some(tag) = new_tag.as_ref().filter(|t| !t.value.is_empty()) {
                 current = format!("{current}:{}", tag.value);
             }
-            if let Some(d) = &digest {
+            if let Some(d) = digest.as_ref().filter(|d| !d.value.is_empty()) {
                 current = format!("{current}@{}", d.value);
             }
             let Ok(current) = ImageRef::parse(&current) else {

@@ -18,16 +18,17 @@ pub(crate) fn find(doc: &Doc<'_>, path: &str, found: &mut Found) {
         return;
     }
     let field = |k: &str| get(node, k).and_then(|v| doc.field(v, &key_path(path, k)));
+    let slot = |k: &str| get(node, k).and_then(|v| doc.slot(v, &key_path(path, k)));
     let repository = field("repository").or_else(|| field("name"));
     if let Some(repository) = repository {
         if let Some(site) = parts_site(
             doc,
             path,
             "target",
-            field("registry"),
+            slot("registry"),
             repository,
-            field("tag"),
-            field("digest"),
+            slot("tag"),
+            slot("digest"),
         ) {
             found.sites.push(site);
         }
