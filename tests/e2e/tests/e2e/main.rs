@@ -6,6 +6,7 @@
 mod act;
 mod cli;
 mod installer;
+mod patch;
 mod rig;
 mod tag_compute;
 mod tag_push;
