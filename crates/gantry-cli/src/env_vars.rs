@@ -93,3 +93,49 @@ pub const GANTRY_CHECK: &str = "GANTRY_CHECK";
 pub const GANTRY_REQUIRE_DIGEST: &str = "GANTRY_REQUIRE_DIGEST";
 /// Edit an anchored value even though an alias shares it.
 pub const GANTRY_ALLOW_SHARED_ANCHOR: &str = "GANTRY_ALLOW_SHARED_ANCHOR";
+
+// gantry-gitops.
+/// The GitOps repository URL.
+pub const GANTRY_REPO: &str = "GANTRY_REPO";
+/// The branch to update.
+pub const GANTRY_BRANCH: &str = "GANTRY_BRANCH";
+/// Repository-relative paths to update, one per line.
+pub const GANTRY_REPO_PATHS: &str = "GANTRY_REPO_PATHS";
+/// The environment to update (from `.gantry/environments.yaml` or --environment).
+pub const GANTRY_ENVIRONMENT: &str = "GANTRY_ENVIRONMENT";
+/// Environment definitions `NAME=BRANCH[:PATH,…]`, one per line.
+pub const GANTRY_ENVIRONMENTS: &str = "GANTRY_ENVIRONMENTS";
+/// HTTPS token for the repository (and the GitHub API). Never printed.
+pub const GANTRY_TOKEN: &str = "GANTRY_TOKEN";
+/// Commit author, `Name <email>`.
+pub const GANTRY_AUTHOR: &str = "GANTRY_AUTHOR";
+/// Committer, `Name <email>`.
+pub const GANTRY_COMMITTER: &str = "GANTRY_COMMITTER";
+/// Commit message template.
+pub const GANTRY_MESSAGE: &str = "GANTRY_MESSAGE";
+/// Push attempts before giving up.
+pub const GANTRY_PUSH_ATTEMPTS: &str = "GANTRY_PUSH_ATTEMPTS";
+/// Clone the whole repository instead of a minimal clone.
+pub const GANTRY_FULL_CLONE: &str = "GANTRY_FULL_CLONE";
+/// How to write: `push`, `pr` or `api`.
+pub const GANTRY_MODE: &str = "GANTRY_MODE";
+/// Promote from this environment.
+pub const GANTRY_FROM: &str = "GANTRY_FROM";
+/// Promote to this environment.
+pub const GANTRY_TO: &str = "GANTRY_TO";
+/// The image (repository) to promote or revert.
+pub const GANTRY_IMAGE: &str = "GANTRY_IMAGE";
+/// The reference to revert to.
+pub const GANTRY_REVERT_TO: &str = "GANTRY_REVERT_TO";
+/// Why a revert is made, for its commit message.
+pub const GANTRY_REASON: &str = "GANTRY_REASON";
+/// Where to make clones (a temporary directory inside it).
+pub const GANTRY_WORKDIR: &str = "GANTRY_WORKDIR";
+/// Source repository trailer (default: GITHUB_REPOSITORY).
+pub const GANTRY_SOURCE_REPOSITORY: &str = "GANTRY_SOURCE_REPOSITORY";
+/// Source commit trailer (default: GITHUB_SHA).
+pub const GANTRY_SOURCE_COMMIT: &str = "GANTRY_SOURCE_COMMIT";
+/// Workflow run URL trailer (default: from GITHUB_SERVER_URL, GITHUB_REPOSITORY and GITHUB_RUN_ID).
+pub const GANTRY_RUN_URL: &str = "GANTRY_RUN_URL";
+/// Actor trailer (default: GITHUB_ACTOR).
+pub const GANTRY_ACTOR: &str = "GANTRY_ACTOR";

@@ -85,6 +85,9 @@ pub struct Change {
     pub update: String,
     /// The format that found the site.
     pub format: &'static str,
+    /// The whole reference the site held before (`ghcr.io/acme/api:1.0`),
+    /// also for a change to one of its parts.
+    pub image: String,
 }
 
 /// What updating one file does.
@@ -115,7 +118,7 @@ pub fn plan_file(
         allow_shared_anchor: options.allow_shared_anchor,
     };
     let mut plan = FilePlan::default();
-    let mut edits: Vec<(Edit, &Update, &'static str)> = Vec::new();
+    let mut edits: Vec<(Edit, &Update, &'static str, String)> = Vec::new();
     for update in updates {
         if let Some(block) = opaque.iter().find(|o| mentions(&o.text, update)) {
             return Err(PlanError::InBlockString {
@@ -132,7 +135,7 @@ pub fn plan_file(
             for change in changes_for(site, update, &mut plan.notes)? {
                 let edit = to_edit(src, &stream, site.doc, &change, &yaml_options)?;
                 if let Some(edit) = edit {
-                    edits.push((edit, update, site.format));
+                    edits.push((edit, update, site.format, site.current.to_string()));
                 }
             }
             if edits.len() == before {
@@ -153,7 +156,7 @@ pub fn plan_file(
                 }
                 if let Some(list_path) = is_kustomization(&doc) {
                     let edit = add_entry(&doc, list_path, update)?;
-                    edits.push((edit, update, "kustomize"));
+                    edits.push((edit, update, "kustomize", String::new()));
                 }
             }
         }
@@ -161,11 +164,11 @@ pub fn plan_file(
     if edits.is_empty() {
         return Ok(plan);
     }
-    let only_edits: Vec<Edit> = edits.iter().map(|(e, _, _)| e.clone()).collect();
+    let only_edits: Vec<Edit> = edits.iter().map(|(e, _, _, _)| e.clone()).collect();
     plan.output = Some(gantry_yaml::apply(src, &only_edits)?);
     plan.changes = edits
         .into_iter()
-        .map(|(e, update, format)| Change {
+        .map(|(e, update, format, image)| Change {
             doc: e.doc,
             line: e.line,
             column: e.column,
@@ -174,6 +177,7 @@ pub fn plan_file(
             new: e.new_value,
             update: update.spec.clone(),
             format,
+            image,
         })
         .collect();
     plan.changes.sort_by_key(|c| (c.line, c.column));

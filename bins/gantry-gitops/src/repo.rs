@@ -1,0 +1,277 @@
+//! What every subcommand shares: the repository, its environments, the
+//! commit identity and provenance, and the deployer built from them.
+
+use std::path::PathBuf;
+
+use gantry_cli::{CliError, env_vars};
+use gantry_deploy::{
+    CommitSettings, DeployError, Deployer, ENVIRONMENTS_FILE, Environment, Provenance, RetryPolicy,
+    Target,
+};
+use gantry_git::{Auth, GitProgram, Identity, Remote};
+use gantry_runner::Printer;
+
+/// How to write: the GitHub-API modes come with their own release.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub(crate) enum Mode {
+    /// Clone, commit and push (never forced).
+    Push,
+    /// Push a branch and open or update a pull request (not yet available).
+    Pr,
+    /// Commit through the GitHub API, verified (not yet available).
+    Api,
+}
+
+#[derive(Debug, clap::Args)]
+pub(crate) struct RepoArgs {
+    /// The GitOps repository: `https://…`, `git@host:path`, `ssh://…`,
+    /// `git://…`, `file://…`.
+    #[arg(long, value_name = "URL", env = env_vars::GANTRY_REPO)]
+    pub(crate) repo: String,
+
+    /// The branch to write to (default: the environment's, else `main`).
+    #[arg(long, value_name = "BRANCH", env = env_vars::GANTRY_BRANCH)]
+    pub(crate) branch: Option<String>,
+
+    /// Repository-relative files or directories to update (default: the
+    /// environment's, else the whole branch).
+    #[arg(long = "path", value_name = "PATH", env = env_vars::GANTRY_REPO_PATHS, value_delimiter = '\n')]
+    pub(crate) paths: Vec<String>,
+
+    /// Define an environment: `NAME=BRANCH[:PATH,…]` (repeatable); else
+    /// they are read from `.gantry/environments.yaml` on the branch.
+    #[arg(long = "environment", value_name = "NAME=BRANCH[:PATHS]", env = env_vars::GANTRY_ENVIRONMENTS, value_delimiter = '\n')]
+    pub(crate) environments: Vec<String>,
+
+    /// HTTPS token for the repository (a GitHub token or App installation
+    /// token). Prefer the environment variable: it is never printed.
+    #[arg(long, value_name = "TOKEN", env = env_vars::GANTRY_TOKEN, hide_env_values = true)]
+    pub(crate) token: Option<String>,
+
+    /// Commit author, `Name <email>` (default: github-actions[bot]).
+    #[arg(long, value_name = "NAME <EMAIL>", env = env_vars::GANTRY_AUTHOR)]
+    pub(crate) author: Option<String>,
+
+    /// Committer, `Name <email>` (default: the author).
+    #[arg(long, value_name = "NAME <EMAIL>", env = env_vars::GANTRY_COMMITTER)]
+    pub(crate) committer: Option<String>,
+
+    /// Commit message template: `{summary}`, `{images}`, `{environment}`,
+    /// `{operation}`, `{reason}`. Trailers are always added.
+    #[arg(long, value_name = "TEMPLATE", env = env_vars::GANTRY_MESSAGE)]
+    pub(crate) message: Option<String>,
+
+    /// Push attempts before giving up when others keep pushing.
+    #[arg(long, value_name = "N", default_value_t = 30, env = env_vars::GANTRY_PUSH_ATTEMPTS, value_parser = clap::value_parser!(u32).range(1..=1000))]
+    pub(crate) attempts: u32,
+
+    /// Clone the whole history and tree instead of a minimal clone.
+    #[arg(long, env = env_vars::GANTRY_FULL_CLONE)]
+    pub(crate) full_clone: bool,
+
+    /// How to write.
+    #[arg(long, value_enum, default_value_t = Mode::Push, env = env_vars::GANTRY_MODE)]
+    pub(crate) mode: Mode,
+
+    /// Where to make clones (default: the system's temporary directory).
+    #[arg(long, value_name = "DIR", env = env_vars::GANTRY_WORKDIR)]
+    pub(crate) workdir: Option<PathBuf>,
+
+    /// Source repository for the trailer (default: GITHUB_REPOSITORY).
+    #[arg(long, value_name = "REPO", env = env_vars::GANTRY_SOURCE_REPOSITORY)]
+    pub(crate) source_repository: Option<String>,
+
+    /// Source commit for the trailer (default: GITHUB_SHA).
+    #[arg(long, value_name = "SHA", env = env_vars::GANTRY_SOURCE_COMMIT)]
+    pub(crate) source_commit: Option<String>,
+
+    /// Workflow run URL for the trailer (default: this run's).
+    #[arg(long, value_name = "URL", env = env_vars::GANTRY_RUN_URL)]
+    pub(crate) run_url: Option<String>,
+
+    /// Actor for the trailer (default: GITHUB_ACTOR).
+    #[arg(long, value_name = "NAME", env = env_vars::GANTRY_ACTOR)]
+    pub(crate) actor: Option<String>,
+}
+
+const BOT: (&str, &str) = (
+    "github-actions[bot]",
+    "41898282+github-actions[bot]@users.noreply.github.com",
+);
+
+/// Everything built from [`RepoArgs`].
+pub(crate) struct Repo {
+    pub(crate) deployer: Deployer,
+    pub(crate) settings: CommitSettings,
+    pub(crate) remote: Remote,
+    defined: Vec<Environment>,
+    loaded: bool,
+    branch: Option<String>,
+    paths: Vec<String>,
+}
+
+impl RepoArgs {
+    /// Validate everything that can be checked before touching the remote.
+    pub(crate) fn build(&self, printer: &mut Printer) -> Result<Repo, CliError> {
+        if let Some(token) = &self.token {
+            printer.mask(token)?;
+        }
+        if self.mode != Mode::Push {
+            return Err(CliError::usage(anyhow::anyhow!(
+                "--mode {} is not yet available in gantry {}; use --mode push",
+                if self.mode == Mode::Pr { "pr" } else { "api" },
+                env!("CARGO_PKG_VERSION")
+            )));
+        }
+        let remote = Remote::new(
+            &self.repo,
+            self.token.clone().map_or(Auth::Ambient, Auth::Token),
+        );
+        if let Some(secret) = remote.secret() {
+            printer.mask(secret)?;
+        }
+        let author = match &self.author {
+            Some(a) => identity(a, "--author")?,
+            None => Identity {
+                name: BOT.0.to_owned(),
+                email: BOT.1.to_owned(),
+            },
+        };
+        let committer = match &self.committer {
+            Some(c) => identity(c, "--committer")?,
+            None => author.clone(),
+        };
+        let paths = self
+            .paths
+            .iter()
+            .filter(|p| !p.trim().is_empty())
+            .map(|p| gantry_deploy::repo_path(p.trim()).map_err(CliError::usage))
+            .collect::<Result<Vec<_>, _>>()?;
+        let defined = self
+            .environments
+            .iter()
+            .filter(|e| !e.trim().is_empty())
+            .map(|e| gantry_deploy::parse_environment_flag(e.trim()).map_err(CliError::usage))
+            .collect::<Result<Vec<_>, _>>()?;
+        let env = printer.env();
+        let run_url = self.run_url.clone().or_else(|| {
+            let server = env.var("GITHUB_SERVER_URL")?;
+            let repo = env.var("GITHUB_REPOSITORY")?;
+            let run = env.var("GITHUB_RUN_ID")?;
+            Some(format!("{server}/{repo}/actions/runs/{run}"))
+        });
+        let provenance = Provenance {
+            repository: self
+                .source_repository
+                .clone()
+                .or_else(|| env.var("GITHUB_REPOSITORY").map(str::to_owned)),
+            commit: self
+                .source_commit
+                .clone()
+                .or_else(|| env.var("GITHUB_SHA").map(str::to_owned)),
+            run_url,
+            actor: self
+                .actor
+                .clone()
+                .or_else(|| env.var("GITHUB_ACTOR").map(str::to_owned)),
+        };
+        let deployer = Deployer {
+            git: GitProgram::default(),
+            retry: RetryPolicy {
+                attempts: self.attempts,
+                ..RetryPolicy::default()
+            },
+            workdir: self.workdir.clone(),
+            full_clone: self.full_clone,
+            file_options: gantry_manifest::FileOptions::default(),
+        };
+        Ok(Repo {
+            deployer,
+            settings: CommitSettings {
+                author,
+                committer,
+                template: self.message.clone(),
+                provenance,
+            },
+            remote,
+            loaded: !defined.is_empty(),
+            defined,
+            branch: self.branch.clone(),
+            paths,
+        })
+    }
+}
+
+fn identity(text: &str, flag: &str) -> Result<Identity, CliError> {
+    let parsed = text
+        .trim()
+        .strip_suffix('>')
+        .and_then(|t| t.rsplit_once('<'));
+    match parsed {
+        Some((name, email)) if !name.trim().is_empty() && email.contains('@') => Ok(Identity {
+            name: name.trim().to_owned(),
+            email: email.trim().to_owned(),
+        }),
+        _ => Err(CliError::usage(anyhow::anyhow!(
+            "invalid {flag} `{text}`: expected `Name <email@example.com>`"
+        ))),
+    }
+}
+
+impl Repo {
+    /// The target for `environment` (or, without one, the branch and paths given).
+    pub(crate) fn target(&mut self, environment: Option<&str>) -> Result<Target, CliError> {
+        let Some(name) = environment.filter(|e| !e.is_empty()) else {
+            return Ok(Target {
+                remote: self.remote.clone(),
+                branch: self.branch.clone().unwrap_or_else(|| "main".to_owned()),
+                paths: self.paths.clone(),
+                environment: None,
+            });
+        };
+        self.load_environments()?;
+        let env = gantry_deploy::find_environment(&self.defined, name).map_err(CliError::usage)?;
+        Ok(Target {
+            remote: self.remote.clone(),
+            branch: env.branch.clone(),
+            paths: if self.paths.is_empty() {
+                env.paths.clone()
+            } else {
+                self.paths.clone()
+            },
+            environment: Some(env.name.clone()),
+        })
+    }
+
+    /// Read `.gantry/environments.yaml` from the branch (default `main`).
+    fn load_environments(&mut self) -> Result<(), CliError> {
+        if self.loaded {
+            return Ok(());
+        }
+        self.loaded = true;
+        let target = Target {
+            remote: self.remote.clone(),
+            branch: self.branch.clone().unwrap_or_else(|| "main".to_owned()),
+            paths: Vec::new(),
+            environment: None,
+        };
+        let text = self
+            .deployer
+            .read_file(&target, ENVIRONMENTS_FILE)
+            .map_err(deploy_error)?;
+        if let Some(text) = text {
+            self.defined = gantry_deploy::parse_environments(ENVIRONMENTS_FILE, &text)
+                .map_err(CliError::usage)?;
+        }
+        Ok(())
+    }
+}
+
+/// A deploy error with the exit code it maps to.
+pub(crate) fn deploy_error(error: DeployError) -> CliError {
+    if error.is_input() {
+        CliError::usage(error)
+    } else {
+        CliError::external(error)
+    }
+}

@@ -1,0 +1,55 @@
+//! `gantry-gitops update`: patch images in the repository, commit, push.
+
+use gantry_cli::{CliError, ExitStatus, ResultExt, env_vars};
+use gantry_deploy::MessageInput;
+use gantry_manifest::Update;
+use gantry_runner::Printer;
+
+use crate::repo::RepoArgs;
+use crate::report;
+
+#[derive(Debug, clap::Args)]
+pub(crate) struct UpdateArgs {
+    #[command(flatten)]
+    repo: RepoArgs,
+
+    /// The environment to update (its branch and paths).
+    #[arg(long = "env", value_name = "NAME", env = env_vars::GANTRY_ENVIRONMENT)]
+    env: Option<String>,
+
+    /// An update, as in gantry-patch: `NAME=NEWREF` or `NEWREF`. Repeatable.
+    #[arg(long = "set", value_name = "NAME=NEWREF", env = env_vars::GANTRY_SET, value_delimiter = '\n', required = true)]
+    set: Vec<String>,
+
+    /// Refuse a NEWREF without a digest.
+    #[arg(long, env = env_vars::GANTRY_REQUIRE_DIGEST)]
+    require_digest: bool,
+}
+
+pub(crate) fn run(args: &UpdateArgs, printer: &mut Printer) -> Result<ExitStatus, CliError> {
+    let specs: Vec<&str> = args
+        .set
+        .iter()
+        .map(|s| s.trim())
+        .filter(|s| !s.is_empty())
+        .collect();
+    let updates = Update::parse_all(&specs).usage_error("invalid --set")?;
+    if args.require_digest {
+        for u in &updates {
+            u.require_digest().usage_error("invalid --set")?;
+        }
+    }
+    let mut repo = args.repo.build(printer)?;
+    let target = repo.target(args.env.as_deref())?;
+    let base = MessageInput {
+        operation: "update".to_owned(),
+        provenance: repo.settings.provenance.clone(),
+        ..MessageInput::default()
+    };
+    let outcome = repo
+        .deployer
+        .apply(&target, &updates, &base, &repo.settings)
+        .map_err(|e| report::failure(printer, e))?;
+    report::outcome(printer, "update", &target, &outcome)?;
+    Ok(ExitStatus::Success)
+}
