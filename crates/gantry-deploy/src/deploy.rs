@@ -198,6 +198,18 @@ impl Deployer {
                         images,
                     });
                 }
+                PushOutcome::AlreadyThere => {
+                    return Ok(Outcome {
+                        changed: false,
+                        commit: Some(commit),
+                        attempts: attempt,
+                        changes: Vec::new(),
+                        up_to_date,
+                        message: None,
+                        done_by_another: true,
+                        images: Vec::new(),
+                    });
+                }
                 PushOutcome::Rejected(why) => {
                     let wait = self.retry.delay(attempt, unit_random());
                     tracing::info!(attempt, ?wait, reason = %why, "push rejected; re-applying on the new tip");

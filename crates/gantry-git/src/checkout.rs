@@ -30,6 +30,9 @@ pub struct CloneOptions {
 pub enum PushOutcome {
     /// The branch moved to our commit.
     Pushed,
+    /// The branch already was at our commit: another writer made the
+    /// very same commit (same parent, tree, message and second).
+    AlreadyThere,
     /// The remote has commits we do not (`! [rejected] (fetch first)`).
     Rejected(String),
 }
@@ -190,7 +193,15 @@ impl Checkout {
         let args = ["push", "--quiet", "--porcelain", "origin", refspec.as_str()];
         let (ok, stdout, stderr) = self.git.output(&self.dir, &args, None)?;
         if ok {
-            return Ok(PushOutcome::Pushed);
+            // `--porcelain` marks a ref that needed no update with `=`.
+            let up_to_date = stdout
+                .lines()
+                .any(|l| l.starts_with('=') && l.contains("[up to date]"));
+            return Ok(if up_to_date {
+                PushOutcome::AlreadyThere
+            } else {
+                PushOutcome::Pushed
+            });
         }
         let text = format!("{stdout}\n{stderr}");
         let rejected = text.contains("[rejected]")

@@ -5,6 +5,7 @@
 
 mod act;
 mod cli;
+mod gitops;
 mod installer;
 mod patch;
 mod rig;
