@@ -6,6 +6,7 @@
 mod act;
 mod cli;
 mod gitops;
+mod gitops_act;
 mod installer;
 mod patch;
 mod rig;
