@@ -48,6 +48,6 @@ pub(crate) fn run(args: &PromoteArgs, printer: &mut Printer) -> Result<ExitStatu
         .deployer
         .promote(&from, &to, only.as_ref(), &repo.settings)
         .map_err(|e| report::failure(printer, e))?;
-    report::outcome(printer, "promote", &to, &outcome)?;
+    report::outcome(printer, "promote", &to, &outcome, &repo)?;
     Ok(ExitStatus::Success)
 }

@@ -5,21 +5,43 @@ use std::path::PathBuf;
 
 use gantry_cli::{CliError, env_vars};
 use gantry_deploy::{
-    CommitSettings, DeployError, Deployer, ENVIRONMENTS_FILE, Environment, Provenance, RetryPolicy,
-    Target,
+    ApiWriter, CommitSettings, DeployError, Deployer, ENVIRONMENTS_FILE, Environment, Provenance,
+    PullRequestWriter, RetryPolicy, Target, Writer,
 };
 use gantry_git::{Auth, GitProgram, Identity, Remote};
+use gantry_github::{GitHub, MergeMethod, Repository};
 use gantry_runner::Printer;
 
-/// How to write: the GitHub-API modes come with their own release.
+/// How to write.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub(crate) enum Mode {
     /// Clone, commit and push (never forced).
     Push,
-    /// Push a branch and open or update a pull request (not yet available).
+    /// Push gantry's own branch and open or update a pull request.
     Pr,
-    /// Commit through the GitHub API, verified (not yet available).
+    /// Commit through the GitHub API without a clone (signed by GitHub).
     Api,
+}
+
+impl Mode {
+    pub(crate) fn as_str(self) -> &'static str {
+        match self {
+            Mode::Push => "push",
+            Mode::Pr => "pr",
+            Mode::Api => "api",
+        }
+    }
+}
+
+/// How auto-merge merges the pull request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub(crate) enum AutoMerge {
+    /// A merge commit.
+    Merge,
+    /// One squashed commit.
+    Squash,
+    /// Rebased commits.
+    Rebase,
 }
 
 #[derive(Debug, clap::Args)]
@@ -73,6 +95,34 @@ pub(crate) struct RepoArgs {
     #[arg(long, value_enum, default_value_t = Mode::Push, env = env_vars::GANTRY_MODE)]
     pub(crate) mode: Mode,
 
+    /// GitHub REST API root for `--mode pr|api` (GraphQL: `{URL}/graphql`;
+    /// GitHub Enterprise Server: `https://HOST/api/v3`). Default:
+    /// GITHUB_API_URL, else https://api.github.com.
+    #[arg(long, value_name = "URL", env = env_vars::GANTRY_GITHUB_API_URL)]
+    pub(crate) github_api_url: Option<String>,
+
+    /// The repository on GitHub, `OWNER/NAME`, for `--mode pr|api`
+    /// (default: read from --repo).
+    #[arg(long, value_name = "OWNER/NAME", env = env_vars::GANTRY_GITHUB_REPOSITORY)]
+    pub(crate) github_repository: Option<String>,
+
+    /// Attempts per GitHub API request on server errors and rate limits.
+    #[arg(long, value_name = "N", default_value_t = 5, env = env_vars::GANTRY_API_ATTEMPTS, value_parser = clap::value_parser!(u32).range(1..=20))]
+    pub(crate) api_attempts: u32,
+
+    /// Labels to add to the pull request (`--mode pr`), comma-separated.
+    #[arg(long, value_name = "LABEL,…", env = env_vars::GANTRY_PR_LABELS, value_delimiter = ',')]
+    pub(crate) labels: Vec<String>,
+
+    /// Reviewers to request on the pull request (`--mode pr`),
+    /// comma-separated: users, or `org/team` for a team.
+    #[arg(long, value_name = "USER,…", env = env_vars::GANTRY_PR_REVIEWERS, value_delimiter = ',')]
+    pub(crate) reviewers: Vec<String>,
+
+    /// Turn on auto-merge for the pull request (`--mode pr`).
+    #[arg(long, value_enum, value_name = "METHOD", env = env_vars::GANTRY_PR_AUTO_MERGE)]
+    pub(crate) auto_merge: Option<AutoMerge>,
+
     /// Where to make clones (default: the system's temporary directory).
     #[arg(long, value_name = "DIR", env = env_vars::GANTRY_WORKDIR)]
     pub(crate) workdir: Option<PathBuf>,
@@ -104,6 +154,9 @@ pub(crate) struct Repo {
     pub(crate) deployer: Deployer,
     pub(crate) settings: CommitSettings,
     pub(crate) remote: Remote,
+    pub(crate) mode: Mode,
+    /// `owner/name` on GitHub, in the GitHub modes.
+    pub(crate) github_repository: Option<Repository>,
     defined: Vec<Environment>,
     loaded: bool,
     branch: Option<String>,
@@ -116,19 +169,33 @@ impl RepoArgs {
         if let Some(token) = &self.token {
             printer.mask(token)?;
         }
-        if self.mode != Mode::Push {
-            return Err(CliError::usage(anyhow::anyhow!(
-                "--mode {} is not yet available in gantry {}; use --mode push",
-                if self.mode == Mode::Pr { "pr" } else { "api" },
-                env!("CARGO_PKG_VERSION")
-            )));
-        }
         let remote = Remote::new(
             &self.repo,
             self.token.clone().map_or(Auth::Ambient, Auth::Token),
         );
         if let Some(secret) = remote.secret() {
             printer.mask(secret)?;
+        }
+        let labels = listed(&self.labels);
+        let reviewers = listed(&self.reviewers);
+        if self.mode != Mode::Pr {
+            let pr_only = [
+                ("--labels", !labels.is_empty()),
+                ("--reviewers", !reviewers.is_empty()),
+                ("--auto-merge", self.auto_merge.is_some()),
+            ];
+            if let Some((flag, _)) = pr_only.iter().find(|(_, given)| *given) {
+                return Err(CliError::usage(anyhow::anyhow!(
+                    "{flag} is for pull requests: it needs --mode pr (not --mode {})",
+                    self.mode.as_str()
+                )));
+            }
+        }
+        if self.mode == Mode::Api && (self.author.is_some() || self.committer.is_some()) {
+            printer.warning(
+                "--author and --committer do not apply to --mode api: GitHub authors the commit as the token's owner and signs it",
+                None,
+            )?;
         }
         let author = match &self.author {
             Some(a) => identity(a, "--author")?,
@@ -175,6 +242,34 @@ impl RepoArgs {
                 .clone()
                 .or_else(|| env.var("GITHUB_ACTOR").map(str::to_owned)),
         };
+        let (writer, github_repository) = match self.mode {
+            Mode::Push => (Writer::Push, None),
+            Mode::Pr | Mode::Api => {
+                let (github, repository) = self.github(&remote, printer)?;
+                let writer = if self.mode == Mode::Pr {
+                    let mut pr = PullRequestWriter::new(github, repository.clone());
+                    pr.labels = labels;
+                    for reviewer in reviewers {
+                        match reviewer.split_once('/') {
+                            Some((_, team)) => pr.team_reviewers.push(team.to_owned()),
+                            None => pr.reviewers.push(reviewer),
+                        }
+                    }
+                    pr.auto_merge = self.auto_merge.map(|m| match m {
+                        AutoMerge::Merge => MergeMethod::Merge,
+                        AutoMerge::Squash => MergeMethod::Squash,
+                        AutoMerge::Rebase => MergeMethod::Rebase,
+                    });
+                    Writer::PullRequest(pr)
+                } else {
+                    Writer::Api(ApiWriter {
+                        github,
+                        repository: repository.clone(),
+                    })
+                };
+                (writer, Some(repository))
+            }
+        };
         let deployer = Deployer {
             git: GitProgram::default(),
             retry: RetryPolicy {
@@ -184,9 +279,12 @@ impl RepoArgs {
             workdir: self.workdir.clone(),
             full_clone: self.full_clone,
             file_options: gantry_manifest::FileOptions::default(),
+            writer,
         };
         Ok(Repo {
             deployer,
+            mode: self.mode,
+            github_repository,
             settings: CommitSettings {
                 author,
                 committer,
@@ -200,6 +298,69 @@ impl RepoArgs {
             paths,
         })
     }
+}
+
+impl RepoArgs {
+    /// The GitHub client and repository for `--mode pr|api`.
+    fn github(&self, remote: &Remote, printer: &Printer) -> Result<(GitHub, Repository), CliError> {
+        let mode = self.mode.as_str();
+        let repository = match self.github_repository.as_deref().filter(|r| !r.trim().is_empty())
+        {
+            Some(given) => Repository::parse(given).map_err(CliError::usage)?,
+            None => Repository::from_url(remote.url()).ok_or_else(|| {
+                CliError::usage(anyhow::anyhow!(
+                    "--mode {mode} needs the repository on GitHub, and `{}` does not say it: give --github-repository OWNER/NAME",
+                    remote.shown_url()
+                ))
+            })?,
+        };
+        let Some(token) = remote.secret().filter(|t| !t.trim().is_empty()) else {
+            return Err(CliError::usage(anyhow::anyhow!(
+                "--mode {mode} writes through the GitHub API and needs a token: set GANTRY_TOKEN (a GitHub token or App installation token with contents{} write)",
+                if self.mode == Mode::Pr {
+                    " and pull requests"
+                } else {
+                    ""
+                }
+            )));
+        };
+        let env = printer.env();
+        let explicit = self
+            .github_api_url
+            .as_deref()
+            .filter(|u| !u.trim().is_empty());
+        let api_url = explicit
+            .or_else(|| env.var("GITHUB_API_URL").filter(|u| !u.is_empty()))
+            .unwrap_or(gantry_github::DEFAULT_API_URL)
+            .trim()
+            .to_owned();
+        let mut config = gantry_github::Config::new(&api_url, token);
+        if explicit.is_none() {
+            config.graphql_url = env
+                .var("GITHUB_GRAPHQL_URL")
+                .filter(|u| !u.is_empty())
+                .map(str::to_owned);
+        }
+        config.retry.attempts = self.api_attempts;
+        let github = GitHub::new(&config).map_err(|e| {
+            if e.is_input() {
+                CliError::usage(e)
+            } else {
+                CliError::external(e)
+            }
+        })?;
+        Ok((github, repository))
+    }
+}
+
+/// The non-empty, trimmed entries of a comma-separated flag.
+fn listed(values: &[String]) -> Vec<String> {
+    values
+        .iter()
+        .map(|v| v.trim())
+        .filter(|v| !v.is_empty())
+        .map(str::to_owned)
+        .collect()
 }
 
 fn identity(text: &str, flag: &str) -> Result<Identity, CliError> {

@@ -1,9 +1,11 @@
 //! Printing an outcome: the changes, one line; JSON; step outputs; summary.
 
 use gantry_cli::CliError;
-use gantry_deploy::{DeployError, Outcome, Target};
+use gantry_deploy::{DeployError, Outcome, PullRequestOperation, PullRequestOutcome, Target};
 use gantry_runner::{Location, Printer, Summary};
 use serde_json::json;
+
+use crate::repo::{Mode, Repo};
 
 /// Report a file refusal per file (annotations), then the error.
 pub(crate) fn failure(printer: &mut Printer, error: DeployError) -> CliError {
@@ -23,16 +25,69 @@ pub(crate) fn failure(printer: &mut Printer, error: DeployError) -> CliError {
     crate::repo::deploy_error(error)
 }
 
-/// Print `outcome` of `operation` on `target`.
+/// The headline of a `--mode pr` run, when the pull request decides it.
+fn pull_request_headline(
+    operation: &str,
+    outcome: &Outcome,
+    pr: &PullRequestOutcome,
+    short: &str,
+) -> Option<String> {
+    let number = pr.number.map(|n| format!("#{n}")).unwrap_or_default();
+    let url = pr.url.as_deref().unwrap_or("");
+    Some(match pr.operation {
+        PullRequestOperation::Opened => format!(
+            "{operation}: opened pull request {number} from `{}` into `{}`: {url}",
+            pr.branch, pr.base
+        ),
+        PullRequestOperation::Updated => format!(
+            "{operation}: updated pull request {number} with {short} on `{}`: {url}",
+            pr.branch
+        ),
+        PullRequestOperation::UpToDate if !pr.target_has_values => format!(
+            "{operation}: pull request {number} already proposes these values (`{}` into `{}`); nothing to push: {url}",
+            pr.branch, pr.base
+        ),
+        // No reference found at all: the usual message says so.
+        PullRequestOperation::UpToDate if outcome.up_to_date == 0 => return None,
+        PullRequestOperation::UpToDate => match pr.number {
+            Some(_) => format!(
+                "{operation}: nothing to change: `{}` already has these values; pull request {number} from `{}` stays open, left as it is: {url}",
+                pr.base, pr.branch
+            ),
+            None => format!(
+                "{operation}: nothing to change: `{}` already has these values; no pull request opened",
+                pr.base
+            ),
+        },
+    })
+}
+
+/// Print `outcome` of `operation` on `target`, written by `repo`.
 pub(crate) fn outcome(
     printer: &mut Printer,
     operation: &str,
     target: &Target,
     outcome: &Outcome,
+    repo: &Repo,
 ) -> Result<(), CliError> {
+    let pr = repo.deployer.take_pull_request();
     let commit = outcome.commit.clone().unwrap_or_default();
     let short = commit.get(..12).unwrap_or(&commit);
-    let headline = if outcome.changed {
+    let pr_headline = pr
+        .as_ref()
+        .and_then(|p| pull_request_headline(operation, outcome, p, short));
+    let headline = if let Some(h) = pr_headline {
+        h
+    } else if outcome.changed && repo.mode == Mode::Api {
+        format!(
+            "{operation}: committed {short} to `{}` of {} through the GitHub API, signed by GitHub ({} attempt(s))",
+            target.branch,
+            repo.github_repository
+                .as_ref()
+                .map_or_else(|| target.remote.shown_url(), ToString::to_string),
+            outcome.attempts
+        )
+    } else if outcome.changed {
         format!(
             "{operation}: pushed {short} to `{}` of {} ({} attempt(s))",
             target.branch,
@@ -88,8 +143,19 @@ pub(crate) fn outcome(
             )
         })
         .collect();
+    let pull_request = pr.as_ref().map(|p| {
+        json!({
+            "operation": p.operation.as_str(),
+            "number": p.number,
+            "url": p.url,
+            "branch": p.branch,
+            "base": p.base,
+            "warnings": p.warnings,
+        })
+    });
     let json = json!({
         "operation": operation,
+        "mode": repo.mode.as_str(),
         "changed": outcome.changed,
         "commit": outcome.commit,
         "branch": target.branch,
@@ -99,14 +165,31 @@ pub(crate) fn outcome(
         "up_to_date": outcome.up_to_date,
         "images": images,
         "changes": changes,
+        "pull_request": pull_request,
     });
     printer.result(&human, &json)?;
+    for warning in pr.iter().flat_map(|p| &p.warnings) {
+        printer.warning(warning, None)?;
+    }
     printer.info(&headline)?;
     printer.set_output("changed", if outcome.changed { "true" } else { "false" })?;
     printer.set_output("commit", &commit)?;
-    printer.set_output("operation", operation)?;
-    printer.set_output("pr-url", "")?;
-    printer.set_output("pr-number", "")?;
+    // In pr mode the step output says what happened to the pull request.
+    printer.set_output(
+        "operation",
+        pr.as_ref().map_or(operation, |p| p.operation.as_str()),
+    )?;
+    printer.set_output(
+        "pr-url",
+        pr.as_ref().and_then(|p| p.url.as_deref()).unwrap_or(""),
+    )?;
+    printer.set_output(
+        "pr-number",
+        &pr.as_ref()
+            .and_then(|p| p.number)
+            .map(|n| n.to_string())
+            .unwrap_or_default(),
+    )?;
     printer.set_output("attempts", &outcome.attempts.to_string())?;
     printer.set_output("changes", &serde_json::Value::Array(changes).to_string())?;
     let mut summary = Summary::new();

@@ -58,6 +58,6 @@ pub(crate) fn run(args: &RevertArgs, printer: &mut Printer) -> Result<ExitStatus
         .deployer
         .revert(&target, &request, &repo.settings)
         .map_err(|e| report::failure(printer, e))?;
-    report::outcome(printer, "revert", &target, &outcome)?;
+    report::outcome(printer, "revert", &target, &outcome, &repo)?;
     Ok(ExitStatus::Success)
 }

@@ -50,6 +50,6 @@ pub(crate) fn run(args: &UpdateArgs, printer: &mut Printer) -> Result<ExitStatus
         .deployer
         .apply(&target, &updates, &base, &repo.settings)
         .map_err(|e| report::failure(printer, e))?;
-    report::outcome(printer, "update", &target, &outcome)?;
+    report::outcome(printer, "update", &target, &outcome, &repo)?;
     Ok(ExitStatus::Success)
 }

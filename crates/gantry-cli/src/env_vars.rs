@@ -139,3 +139,15 @@ pub const GANTRY_SOURCE_COMMIT: &str = "GANTRY_SOURCE_COMMIT";
 pub const GANTRY_RUN_URL: &str = "GANTRY_RUN_URL";
 /// Actor trailer (default: GITHUB_ACTOR).
 pub const GANTRY_ACTOR: &str = "GANTRY_ACTOR";
+/// GitHub REST API root for `--mode pr|api` (default: GITHUB_API_URL, else https://api.github.com).
+pub const GANTRY_GITHUB_API_URL: &str = "GANTRY_GITHUB_API_URL";
+/// The GitOps repository on GitHub, `OWNER/NAME` (default: read from the repository URL).
+pub const GANTRY_GITHUB_REPOSITORY: &str = "GANTRY_GITHUB_REPOSITORY";
+/// Attempts per GitHub API request on 5xx and rate limits.
+pub const GANTRY_API_ATTEMPTS: &str = "GANTRY_API_ATTEMPTS";
+/// Labels for the pull request (`--mode pr`), comma-separated.
+pub const GANTRY_PR_LABELS: &str = "GANTRY_PR_LABELS";
+/// Reviewers to request on the pull request (`--mode pr`): users, or `org/team`.
+pub const GANTRY_PR_REVIEWERS: &str = "GANTRY_PR_REVIEWERS";
+/// Turn on auto-merge for the pull request (`--mode pr`): `merge`, `squash` or `rebase`.
+pub const GANTRY_PR_AUTO_MERGE: &str = "GANTRY_PR_AUTO_MERGE";

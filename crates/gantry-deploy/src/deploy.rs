@@ -12,6 +12,7 @@ use gantry_manifest::{FileOptions, Update};
 use crate::error::DeployError;
 use crate::message::{ImageChange, MessageInput, Provenance, render};
 use crate::retry::{RetryPolicy, unit_random};
+use crate::writer::{PullRequestOutcome, Writer};
 
 /// Where to write.
 #[derive(Debug, Clone)]
@@ -53,6 +54,9 @@ pub struct Deployer {
     pub full_clone: bool,
     /// Read files as this (targets, anchors).
     pub file_options: FileOptions,
+    /// How commits reach the repository: push, pull request, or the
+    /// GitHub API.
+    pub writer: Writer,
 }
 
 /// One value changed, with its repository-relative file.
@@ -143,8 +147,19 @@ impl Deployer {
         base: &MessageInput,
         settings: &CommitSettings,
     ) -> Result<Outcome, DeployError> {
+        if let Writer::Api(api) = &self.writer {
+            return self.apply_api(api, target, updates, base, settings);
+        }
         let (_tmp, checkout) = self.checkout(target)?;
         self.apply_in(&checkout, target, updates, base, settings)
+    }
+
+    /// What the last deploy did to its pull request (`--mode pr`).
+    pub fn take_pull_request(&self) -> Option<PullRequestOutcome> {
+        match &self.writer {
+            Writer::PullRequest(pr) => pr.take_outcome(),
+            _ => None,
+        }
     }
 
     /// [`apply`](Self::apply) on an existing checkout of `target`.
@@ -156,9 +171,16 @@ impl Deployer {
         base: &MessageInput,
         settings: &CommitSettings,
     ) -> Result<Outcome, DeployError> {
+        match &self.writer {
+            Writer::Push => {}
+            Writer::PullRequest(pr) => {
+                return self.apply_pr(pr, checkout, target, updates, base, settings);
+            }
+            Writer::Api(api) => return self.apply_api(api, target, updates, base, settings),
+        }
         for attempt in 1..=self.retry.attempts.max(1) {
             let plan = self.plan(checkout, target, updates)?;
-            let changes = changes_of(&plan, checkout.dir());
+            let changes = changes_of(&plan);
             let up_to_date = plan.files.iter().map(|f| f.plan.up_to_date).sum();
             if !plan.changed() {
                 return Ok(Outcome {
@@ -277,7 +299,7 @@ pub(crate) fn inputs(checkout: &Checkout, target: &Target) -> Result<Vec<Input>,
     Ok(inputs)
 }
 
-fn changes_of(plan: &TreePlan, _root: &Path) -> Vec<FileChange> {
+pub(crate) fn changes_of(plan: &TreePlan) -> Vec<FileChange> {
     plan.files
         .iter()
         .flat_map(|f| {
@@ -291,7 +313,7 @@ fn changes_of(plan: &TreePlan, _root: &Path) -> Vec<FileChange> {
 
 /// One entry per image changed: what it was (the first reference seen) and
 /// what it became.
-fn images_of(changes: &[FileChange], updates: &[Update]) -> Vec<ImageChange> {
+pub(crate) fn images_of(changes: &[FileChange], updates: &[Update]) -> Vec<ImageChange> {
     let mut out: Vec<ImageChange> = Vec::new();
     for update in updates {
         let touched: Vec<&FileChange> = changes
@@ -320,6 +342,9 @@ impl Deployer {
     /// The text of one file of `target`'s branch, if it exists (a sparse,
     /// shallow clone of just that file).
     pub fn read_file(&self, target: &Target, path: &str) -> Result<Option<String>, DeployError> {
+        if let Writer::Api(api) = &self.writer {
+            return self.read_file_api(api, target, path);
+        }
         let only_file = Target {
             paths: vec![path.to_owned()],
             ..target.clone()

@@ -76,6 +76,19 @@ pub enum DeployError {
     /// Promote or revert found nothing to work from.
     #[error("{0}")]
     NothingFound(String),
+    /// The GitHub API failed or refused.
+    #[error(transparent)]
+    GitHub(#[from] gantry_github::Error),
+    /// The GitHub repository does not exist, or the token cannot see it.
+    #[error(
+        "GitHub repository `{repository}` not found at {api}, or the token cannot see it (check --github-repository and the token's access)"
+    )]
+    NoRepository {
+        /// `owner/name`.
+        repository: String,
+        /// The API root.
+        api: String,
+    },
     /// A temporary directory could not be made.
     #[error("cannot create a work directory: {0}")]
     WorkDir(std::io::Error),
@@ -89,6 +102,8 @@ impl DeployError {
             DeployError::Git(gantry_git::GitError::Failed { remote, .. }) => !remote,
             DeployError::Git(gantry_git::GitError::NoSuchBranch { .. }) => true,
             DeployError::Git(_) | DeployError::Contended { .. } | DeployError::WorkDir(_) => false,
+            DeployError::GitHub(e) => e.is_input(),
+            DeployError::NoRepository { .. } => false,
             DeployError::Files(e) => !matches!(e, gantry_files::FilesError::Write { .. }),
             _ => true,
         }

@@ -8,15 +8,24 @@
 //! intent again there, so another writer's commit stays, and a writer that
 //! already set the same value makes this one a no-op. Commit messages name
 //! each image old → new and carry trailers ([`message`]) that revert reads.
+//!
+//! [`Writer`] chooses how the commit reaches the repository: pushed
+//! (default), on gantry's own branch with a pull request
+//! ([`PullRequestWriter`]), or made by GitHub through GraphQL
+//! `createCommitOnBranch` without a clone ([`ApiWriter`]); every way
+//! re-applies the intent on a moved head and never forces the branch.
 
+mod api;
 mod deploy;
 mod environments;
 mod error;
 pub mod message;
 mod paths;
+mod pr;
 mod promote;
 mod retry;
 mod revert;
+mod writer;
 
 pub use deploy::{CommitSettings, Deployer, FileChange, Outcome, Target};
 pub use environments::{
@@ -26,5 +35,7 @@ pub use environments::{
 pub use error::DeployError;
 pub use message::{ImageChange, MessageInput, Provenance, render};
 pub use paths::repo_path;
+pub use pr::pr_branch;
 pub use retry::RetryPolicy;
 pub use revert::RevertRequest;
+pub use writer::{ApiWriter, PullRequestOperation, PullRequestOutcome, PullRequestWriter, Writer};

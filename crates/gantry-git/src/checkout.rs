@@ -190,10 +190,11 @@ impl Checkout {
     /// is [`PushOutcome::Rejected`].
     pub fn push(&self) -> Result<PushOutcome, GitError> {
         let refspec = format!("HEAD:refs/heads/{}", self.branch);
-        let args = ["push", "--quiet", "--porcelain", "origin", refspec.as_str()];
+        let args = ["push", "--porcelain", "origin", refspec.as_str()];
         let (ok, stdout, stderr) = self.git.output(&self.dir, &args, None)?;
         if ok {
-            // `--porcelain` marks a ref that needed no update with `=`.
+            // `--porcelain` marks a ref that needed no update with `=`
+            // (and `--quiet` would hide that line).
             let up_to_date = stdout
                 .lines()
                 .any(|l| l.starts_with('=') && l.contains("[up to date]"));

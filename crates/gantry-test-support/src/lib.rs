@@ -9,6 +9,7 @@ pub mod act;
 pub mod cli;
 pub mod fault_server;
 pub mod git_daemon;
+pub mod github;
 pub mod http_files;
 pub mod oci_image;
 pub mod ports;

@@ -524,7 +524,7 @@ fn bad_input_and_bad_remotes_are_clear_errors() {
             "invalid --author `nobody`",
         ),
         (
-            "pr mode not yet",
+            "pr mode without a GitHub repository",
             vec![
                 "update",
                 "--repo",
@@ -535,7 +535,7 @@ fn bad_input_and_bad_remotes_are_clear_errors() {
                 "ghcr.io/acme/api:2",
             ],
             2,
-            "--mode pr is not yet available",
+            "give --github-repository OWNER/NAME",
         ),
         (
             "unreachable repository",

@@ -7,6 +7,7 @@ mod act;
 mod cli;
 mod gitops;
 mod gitops_act;
+mod gitops_github;
 mod installer;
 mod patch;
 mod rig;

@@ -1,0 +1,36 @@
+//! The handful of GitHub endpoints `gantry-gitops` writes through, on the
+//! workspace's reqwest (rustls) and a current-thread tokio runtime, behind
+//! a blocking API (the deploy loop is synchronous).
+//!
+//! - Git data, read only: a branch's head (`GET …/git/ref/heads/{b}`), a
+//!   commit, a tree (recursive), blobs (base64), a file's contents.
+//! - Commits: GraphQL `createCommitOnBranch` with `expectedHeadOid`, which
+//!   GitHub signs (Verified). A moved head is [`CommitOutcome::Stale`]
+//!   (GitHub answers 200 with an error of type `STALE_DATA`, "Expected
+//!   branch to point to … but it did not"), for the caller to re-read and
+//!   re-apply, never an error.
+//! - Pull requests: find the open one for a head, create, update, labels,
+//!   requested reviewers, GraphQL `enablePullRequestAutoMerge`.
+//!
+//! Retries ([`RetryPolicy`]): 5xx, 429, 403 with `retry-after` or an
+//! exhausted `x-ratelimit-remaining` (GitHub's secondary and primary rate
+//! limits), GraphQL `RATE_LIMITED`, connection failures; the server's
+//! delay is honoured up to a cap, attempts are bounded. 401, 404 and 422
+//! are answered at once with an [`Error`] naming the endpoint and GitHub's
+//! message. The token travels only in the `Authorization` header (marked
+//! sensitive); it is never in a URL, a log line or an error.
+
+mod client;
+mod endpoints;
+mod error;
+mod repository;
+mod retry;
+
+pub use client::{Config, DEFAULT_API_URL, GitHub, graphql_url_for};
+pub use endpoints::{
+    AutoMerge, CommitOnBranch, CommitOutcome, GitCommit, Label, MergeMethod, NewPull, PullRef,
+    PullRequest, Team, Tree, TreeEntry, User, split_message,
+};
+pub use error::{Error, GraphQlError};
+pub use repository::Repository;
+pub use retry::RetryPolicy;
