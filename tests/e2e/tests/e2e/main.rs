@@ -10,6 +10,7 @@ mod gitops_act;
 mod gitops_github;
 mod installer;
 mod patch;
+mod patch_act;
 mod rig;
 mod tag_compute;
 mod tag_push;
