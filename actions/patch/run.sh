@@ -59,6 +59,7 @@ switches=(
   GANTRY_CHECK check
   GANTRY_REQUIRE_DIGEST require-digest
   GANTRY_ALLOW_SHARED_ANCHOR allow-shared-anchor
+  GANTRY_ALLOW_MISSING allow-missing
 )
 i=0
 while ((i < ${#switches[@]})); do
@@ -88,12 +89,12 @@ case $operation in
     ;;
   list)
     [[ -n ${GANTRY_SET:-} ]] && ignored set
-    unset GANTRY_SET GANTRY_DRY_RUN GANTRY_CHECK GANTRY_REQUIRE_DIGEST GANTRY_ALLOW_SHARED_ANCHOR
+    unset GANTRY_SET GANTRY_DRY_RUN GANTRY_CHECK GANTRY_REQUIRE_DIGEST GANTRY_ALLOW_SHARED_ANCHOR GANTRY_ALLOW_MISSING
     exec gantry-patch list
     ;;
   audit)
     [[ -n ${GANTRY_SET:-} ]] && ignored set
-    unset GANTRY_SET GANTRY_DRY_RUN GANTRY_CHECK GANTRY_ALLOW_SHARED_ANCHOR
+    unset GANTRY_SET GANTRY_DRY_RUN GANTRY_CHECK GANTRY_ALLOW_SHARED_ANCHOR GANTRY_ALLOW_MISSING
     exec gantry-patch audit
     ;;
   *)

@@ -88,7 +88,7 @@ pub(crate) struct RepoArgs {
     pub(crate) attempts: u32,
 
     /// Clone the whole history and tree instead of a minimal clone.
-    #[arg(long, env = env_vars::GANTRY_FULL_CLONE)]
+    #[arg(long, env = env_vars::GANTRY_FULL_CLONE, action = clap::ArgAction::SetTrue, value_parser = clap::builder::FalseyValueParser::new())]
     pub(crate) full_clone: bool,
 
     /// How to write.

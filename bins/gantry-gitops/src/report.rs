@@ -16,7 +16,9 @@ pub(crate) fn failure(printer: &mut Printer, error: DeployError) -> CliError {
                 None => Location::new(file),
             });
             let message = match e {
-                gantry_files::FilesError::Plan { source, .. } => source.to_string(),
+                gantry_files::FilesError::Plan { error, .. } => {
+                    without_position(&error.to_string(), error.position())
+                }
                 other => other.to_string(),
             };
             let _ = printer.error("gantry-gitops", &message, location);
@@ -210,4 +212,16 @@ pub(crate) fn outcome(
     }
     printer.summary(&summary)?;
     Ok(())
+}
+
+/// `line 3, column 5: msg` without its prefix, when an annotation already
+/// says where.
+fn without_position(message: &str, position: Option<(usize, usize)>) -> String {
+    match position {
+        Some((line, column)) => message
+            .strip_prefix(&format!("line {line}, column {column}: "))
+            .unwrap_or(message)
+            .to_owned(),
+        None => message.to_owned(),
+    }
 }

@@ -22,7 +22,7 @@ pub(crate) struct UpdateArgs {
     set: Vec<String>,
 
     /// Refuse a NEWREF without a digest.
-    #[arg(long, env = env_vars::GANTRY_REQUIRE_DIGEST)]
+    #[arg(long, env = env_vars::GANTRY_REQUIRE_DIGEST, action = clap::ArgAction::SetTrue, value_parser = clap::builder::FalseyValueParser::new())]
     require_digest: bool,
 }
 

@@ -11,12 +11,16 @@ use crate::report;
 
 #[derive(Debug, clap::Args)]
 pub(crate) struct AuditArgs {
-    /// Files and directories to read.
-    #[arg(value_name = "PATH", env = env_vars::GANTRY_PATHS, value_delimiter = '\n')]
+    /// Files and directories to read (also from GANTRY_PATHS, one per line).
+    #[arg(value_name = "PATH")]
     paths: Vec<PathBuf>,
 
+    /// The PATHs, one per line, when none is given as an argument.
+    #[arg(long = "paths", value_name = "LINES", env = env_vars::GANTRY_PATHS, hide = true)]
+    paths_env: Option<String>,
+
     /// Also fail on tags without a digest (by default they are warnings).
-    #[arg(long, env = env_vars::GANTRY_REQUIRE_DIGEST)]
+    #[arg(long, env = env_vars::GANTRY_REQUIRE_DIGEST, action = clap::ArgAction::SetTrue, value_parser = clap::builder::FalseyValueParser::new())]
     require_digest: bool,
 
     /// Also read the value at this path as an image (see `gantry-patch --help`).
@@ -25,12 +29,13 @@ pub(crate) struct AuditArgs {
 }
 
 pub(crate) fn run(args: &AuditArgs, printer: &mut Printer) -> Result<ExitStatus, CliError> {
-    let inputs = report::inputs(&args.paths)?;
+    let inputs = report::inputs(&report::paths(&args.paths, args.paths_env.as_deref()))?;
     let options = FileOptions {
-        targets: args.targets.clone(),
+        targets: report::clean(&args.targets),
         ..FileOptions::default()
     };
     let (found, errors) = gantry_files::scan_tree(&inputs, &options);
+    let errors = report::skip_templates(printer, errors)?;
     report::file_errors(printer, &errors, "the audit is incomplete")?;
     let mut items = Vec::new();
     let mut rows = Vec::new();

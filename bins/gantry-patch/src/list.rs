@@ -11,9 +11,13 @@ use crate::report;
 
 #[derive(Debug, clap::Args)]
 pub(crate) struct ListArgs {
-    /// Files and directories to read.
-    #[arg(value_name = "PATH", env = env_vars::GANTRY_PATHS, value_delimiter = '\n')]
+    /// Files and directories to read (also from GANTRY_PATHS, one per line).
+    #[arg(value_name = "PATH")]
     paths: Vec<PathBuf>,
+
+    /// The PATHs, one per line, when none is given as an argument.
+    #[arg(long = "paths", value_name = "LINES", env = env_vars::GANTRY_PATHS, hide = true)]
+    paths_env: Option<String>,
 
     /// Also read the value at this path as an image (see `gantry-patch --help`).
     #[arg(long = "target", value_name = "PATH", env = env_vars::GANTRY_PATCH_TARGETS, value_delimiter = '\n')]
@@ -21,12 +25,13 @@ pub(crate) struct ListArgs {
 }
 
 pub(crate) fn run(args: &ListArgs, printer: &mut Printer) -> Result<ExitStatus, CliError> {
-    let inputs = report::inputs(&args.paths)?;
+    let inputs = report::inputs(&report::paths(&args.paths, args.paths_env.as_deref()))?;
     let options = FileOptions {
-        targets: args.targets.clone(),
+        targets: report::clean(&args.targets),
         ..FileOptions::default()
     };
     let (found, errors) = gantry_files::scan_tree(&inputs, &options);
+    let errors = report::skip_templates(printer, errors)?;
     report::file_errors(printer, &errors, "the list is incomplete")?;
     let mut human = String::new();
     let mut rows = Vec::new();

@@ -21,8 +21,13 @@ pub(crate) struct PatchArgs {
 
     /// Files and directories to update. Directories are walked, respecting
     /// .gitignore; only .yaml, .yml, .json and `Kustomization` files are read.
-    #[arg(value_name = "PATH", env = env_vars::GANTRY_PATHS, value_delimiter = '\n')]
+    /// Also from GANTRY_PATHS, one per line.
+    #[arg(value_name = "PATH")]
     paths: Vec<PathBuf>,
+
+    /// The PATHs, one per line, when none is given as an argument.
+    #[arg(long = "paths", value_name = "LINES", env = env_vars::GANTRY_PATHS, hide = true)]
+    paths_env: Option<String>,
 
     /// Also read the value at this path as an image, in every document
     /// where it exists: a scalar with a whole reference, or a mapping with
@@ -32,21 +37,26 @@ pub(crate) struct PatchArgs {
     targets: Vec<String>,
 
     /// Print a unified diff of the changes; write nothing.
-    #[arg(long, env = env_vars::GANTRY_DRY_RUN)]
+    #[arg(long, env = env_vars::GANTRY_DRY_RUN, action = clap::ArgAction::SetTrue, value_parser = clap::builder::FalseyValueParser::new())]
     dry_run: bool,
 
     /// Exit 1 if anything would change; write nothing (for pull request checks).
-    #[arg(long, env = env_vars::GANTRY_CHECK, conflicts_with = "dry_run")]
+    #[arg(long, env = env_vars::GANTRY_CHECK, action = clap::ArgAction::SetTrue, value_parser = clap::builder::FalseyValueParser::new())]
     check: bool,
 
     /// Refuse a NEWREF without a digest.
-    #[arg(long, env = env_vars::GANTRY_REQUIRE_DIGEST)]
+    #[arg(long, env = env_vars::GANTRY_REQUIRE_DIGEST, action = clap::ArgAction::SetTrue, value_parser = clap::builder::FalseyValueParser::new())]
     require_digest: bool,
 
     /// Edit an anchored value even though an alias elsewhere shares it
     /// (the alias changes too).
-    #[arg(long, env = env_vars::GANTRY_ALLOW_SHARED_ANCHOR)]
+    #[arg(long, env = env_vars::GANTRY_ALLOW_SHARED_ANCHOR, action = clap::ArgAction::SetTrue, value_parser = clap::builder::FalseyValueParser::new())]
     allow_shared_anchor: bool,
+
+    /// Succeed when an image of --set is found nowhere (by default that is
+    /// an error: a typo in NAME must not pass a pipeline).
+    #[arg(long, env = env_vars::GANTRY_ALLOW_MISSING, action = clap::ArgAction::SetTrue, value_parser = clap::builder::FalseyValueParser::new())]
+    allow_missing: bool,
 }
 
 pub(crate) fn run(args: &PatchArgs, printer: &mut Printer) -> Result<ExitStatus, CliError> {
@@ -67,17 +77,35 @@ pub(crate) fn run(args: &PatchArgs, printer: &mut Printer) -> Result<ExitStatus,
             update.require_digest().usage_error("invalid --set")?;
         }
     }
-    for target in &args.targets {
-        gantry_yaml_path_check(target)?;
+    if args.dry_run && args.check {
+        return Err(CliError::usage(anyhow::anyhow!(
+            "--dry-run and --check exclude each other: --dry-run shows the diff and succeeds, --check fails when anything would change"
+        )));
     }
-    let inputs = report::inputs(&args.paths)?;
+    for target in report::clean(&args.targets) {
+        gantry_yaml_path_check(&target)?;
+    }
+    let inputs = report::inputs(&report::paths(&args.paths, args.paths_env.as_deref()))?;
     let options = FileOptions {
-        targets: args.targets.clone(),
+        targets: report::clean(&args.targets),
         add_to_kustomization: false,
         allow_shared_anchor: args.allow_shared_anchor,
+        require_digest: args.require_digest,
     };
     let plan = gantry_files::plan_tree(&inputs, &updates, &options);
     report::file_errors(printer, &plan.errors, "nothing was written")?;
+    let missing: Vec<&Update> = updates
+        .iter()
+        .filter(|u| !plan.files.iter().any(|f| f.plan.matched.contains(&u.spec)))
+        .collect();
+    if !missing.is_empty() && !args.allow_missing {
+        let names: Vec<String> = missing.iter().map(|u| format!("`{}`", u.name)).collect();
+        return Err(CliError::usage(anyhow::anyhow!(
+            "no reference to {} found in {} file(s); nothing was written (check the image name, or pass --allow-missing)",
+            names.join(", "),
+            plan.read
+        )));
+    }
 
     let write = !args.dry_run && !args.check;
     let diff = diff_of(&plan);
@@ -95,11 +123,16 @@ pub(crate) fn run(args: &PatchArgs, printer: &mut Printer) -> Result<ExitStatus,
         0
     };
     report_result(printer, args, &plan, &updates, &diff, written)?;
-    Ok(if args.check && plan.changed() {
-        ExitStatus::Failure
-    } else {
-        ExitStatus::Success
-    })
+    if args.check && plan.changed() {
+        let count: usize = plan.files.iter().map(|f| f.plan.changes.len()).sum();
+        printer.error(
+            "gantry-patch",
+            &format!("--check: {count} value(s) would change; run without --check to apply them"),
+            None,
+        )?;
+        return Ok(ExitStatus::Failure);
+    }
+    Ok(ExitStatus::Success)
 }
 
 /// A bad `--target` path is bad input before any file is read.

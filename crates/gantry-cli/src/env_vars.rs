@@ -93,6 +93,8 @@ pub const GANTRY_CHECK: &str = "GANTRY_CHECK";
 pub const GANTRY_REQUIRE_DIGEST: &str = "GANTRY_REQUIRE_DIGEST";
 /// Edit an anchored value even though an alias shares it.
 pub const GANTRY_ALLOW_SHARED_ANCHOR: &str = "GANTRY_ALLOW_SHARED_ANCHOR";
+/// Succeed when an image of --set is found nowhere.
+pub const GANTRY_ALLOW_MISSING: &str = "GANTRY_ALLOW_MISSING";
 
 // gantry-gitops.
 /// The GitOps repository URL.

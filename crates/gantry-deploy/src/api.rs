@@ -113,7 +113,7 @@ fn text_of(path: &str, bytes: Vec<u8>) -> Result<String, FilesError> {
             .unwrap_or(gantry_yaml::Error::NotUtf8 { line: 1, column: 1 });
         FilesError::Plan {
             path: path.to_owned(),
-            source: error.into(),
+            error: error.into(),
         }
     })
 }
@@ -161,7 +161,7 @@ fn plan(files: Vec<(Candidate, Vec<u8>)>, updates: &[Update], options: &FileOpti
             }
             Err(source) => out.errors.push(FilesError::Plan {
                 path: candidate.path.clone(),
-                source,
+                error: source,
             }),
         }
     }

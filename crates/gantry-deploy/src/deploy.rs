@@ -232,12 +232,14 @@ impl Deployer {
                         images: Vec::new(),
                     });
                 }
-                PushOutcome::Rejected(why) => {
+                PushOutcome::Rejected(why) if attempt < self.retry.attempts.max(1) => {
                     let wait = self.retry.delay(attempt, unit_random());
                     tracing::info!(attempt, ?wait, reason = %why, "push rejected; re-applying on the new tip");
                     std::thread::sleep(wait);
                     checkout.reset_to_remote()?;
                 }
+                // The last attempt: no point waiting and fetching again.
+                PushOutcome::Rejected(_) => break,
             }
         }
         Err(DeployError::Contended {

@@ -34,7 +34,7 @@ pub enum DeployError {
         reason: String,
     },
     /// A file of the repository cannot be updated safely.
-    #[error("{0}")]
+    #[error(transparent)]
     Files(#[from] gantry_files::FilesError),
     /// Several files cannot.
     #[error("{count} file(s) could not be read or edited safely; nothing was committed: {first}")]

@@ -36,13 +36,21 @@ pub fn collect(paths: &[PathBuf]) -> Result<Vec<Input>, FilesError> {
     let mut out: Vec<Input> = Vec::new();
     for given in paths {
         let shown = given.display().to_string();
-        let meta = std::fs::metadata(given).map_err(|source| FilesError::Unreadable {
+        let meta = std::fs::metadata(given).map_err(|error| FilesError::Unreadable {
             path: shown.clone(),
-            source,
+            error,
         })?;
         if !meta.is_dir() {
+            // A file named through a symlink is written where the link
+            // points: replacing the link with a file would cut it.
+            let path = given
+                .canonicalize()
+                .map_err(|error| FilesError::Unreadable {
+                    path: shown.clone(),
+                    error,
+                })?;
             out.push(Input {
-                path: given.clone(),
+                path,
                 display: shown,
                 explicit: true,
             });
@@ -50,9 +58,9 @@ pub fn collect(paths: &[PathBuf]) -> Result<Vec<Input>, FilesError> {
         }
         let root = given
             .canonicalize()
-            .map_err(|source| FilesError::Unreadable {
+            .map_err(|error| FilesError::Unreadable {
                 path: shown.clone(),
-                source,
+                error,
             })?;
         let walker = ignore::WalkBuilder::new(given)
             .follow_links(false)
@@ -71,9 +79,9 @@ pub fn collect(paths: &[PathBuf]) -> Result<Vec<Input>, FilesError> {
             if kind.is_symlink() {
                 let target = path
                     .canonicalize()
-                    .map_err(|source| FilesError::Unreadable {
+                    .map_err(|error| FilesError::Unreadable {
                         path: path.display().to_string(),
-                        source,
+                        error,
                     })?;
                 if !target.starts_with(&root) {
                     return Err(FilesError::SymlinkOutside {

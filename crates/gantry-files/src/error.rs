@@ -2,12 +2,12 @@
 #[derive(Debug, thiserror::Error)]
 pub enum FilesError {
     /// The path does not exist or cannot be read.
-    #[error("cannot read `{path}`: {source}")]
+    #[error("cannot read `{path}`: {error}")]
     Unreadable {
         /// The path.
         path: String,
         /// The I/O error.
-        source: std::io::Error,
+        error: std::io::Error,
     },
     /// Walking a directory failed (permissions, a loop).
     #[error("cannot walk `{path}`: {reason}")]
@@ -34,20 +34,20 @@ pub enum FilesError {
         path: String,
     },
     /// The file is not UTF-8, or the editor refused it.
-    #[error("{path}: {source}")]
+    #[error("{path}: {error}")]
     Plan {
         /// The file.
         path: String,
         /// Why.
-        source: gantry_manifest::PlanError,
+        error: gantry_manifest::PlanError,
     },
     /// Writing the new text failed.
-    #[error("cannot write `{path}`: {source}")]
+    #[error("cannot write `{path}`: {error}")]
     Write {
         /// The file.
         path: String,
         /// The I/O error.
-        source: std::io::Error,
+        error: std::io::Error,
     },
 }
 
@@ -56,7 +56,7 @@ impl FilesError {
     /// `::error file=…,line=…::` annotation.
     pub fn location(&self) -> Option<(&str, Option<(usize, usize)>)> {
         match self {
-            FilesError::Plan { path, source } => Some((path, source.position())),
+            FilesError::Plan { path, error } => Some((path, error.position())),
             FilesError::Binary { path }
             | FilesError::Unreadable { path, .. }
             | FilesError::SymlinkOutside { path, .. }

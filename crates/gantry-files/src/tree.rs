@@ -41,9 +41,9 @@ impl TreePlan {
 
 /// Read a file as text: refuse binary (NUL bytes) and non-UTF-8 content.
 pub fn read_text(input: &Input) -> Result<String, FilesError> {
-    let bytes = std::fs::read(&input.path).map_err(|source| FilesError::Unreadable {
+    let bytes = std::fs::read(&input.path).map_err(|error| FilesError::Unreadable {
         path: input.display.clone(),
-        source,
+        error,
     })?;
     if bytes.contains(&0) {
         return Err(FilesError::Binary {
@@ -56,7 +56,7 @@ pub fn read_text(input: &Input) -> Result<String, FilesError> {
             .unwrap_or(gantry_yaml::Error::NotUtf8 { line: 1, column: 1 });
         FilesError::Plan {
             path: input.display.clone(),
-            source: error.into(),
+            error: error.into(),
         }
     })
 }
@@ -85,10 +85,10 @@ pub fn plan_tree(inputs: &[Input], updates: &[Update], options: &FileOptions) ->
         let plan = gantry_manifest::plan_file(&file_name(input), &src, updates, &options).map_err(
             |source| FilesError::Plan {
                 path: input.display.clone(),
-                source,
+                error: source,
             },
         )?;
-        let keep = plan.output.is_some() || plan.up_to_date > 0 || !plan.notes.is_empty();
+        let keep = plan.output.is_some() || !plan.matched.is_empty() || !plan.notes.is_empty();
         Ok((
             bytes,
             keep.then(|| Planned {
@@ -132,10 +132,10 @@ pub fn write_tree(plan: &TreePlan) -> Result<usize, FilesError> {
         let Some(output) = &file.plan.output else {
             continue;
         };
-        gantry_yaml::write_atomic(&file.input.path, output.as_bytes()).map_err(|source| {
+        gantry_yaml::write_atomic(&file.input.path, output.as_bytes()).map_err(|error| {
             FilesError::Write {
                 path: file.input.display.clone(),
-                source,
+                error,
             }
         })?;
         tracing::debug!(file = %file.input.display, "written");
@@ -155,7 +155,7 @@ pub fn scan_tree(
             .map(|sites| (input.clone(), sites))
             .map_err(|source| FilesError::Plan {
                 path: input.display.clone(),
-                source,
+                error: source,
             })
     });
     let mut found = Vec::new();

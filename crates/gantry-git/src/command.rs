@@ -114,9 +114,9 @@ impl GitProgram {
                 })
             }
         }
-        .map_err(|source| GitError::Spawn {
+        .map_err(|error| GitError::Spawn {
             program: self.program.display().to_string(),
-            source,
+            error,
         })?;
         Ok((
             output.status.success(),

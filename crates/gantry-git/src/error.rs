@@ -2,12 +2,12 @@
 #[derive(Debug, thiserror::Error)]
 pub enum GitError {
     /// git could not be started.
-    #[error("cannot run `{program}`: {source} (is git installed?)")]
+    #[error("cannot run `{program}`: {error} (is git installed?)")]
     Spawn {
         /// The program.
         program: String,
         /// Why.
-        source: std::io::Error,
+        error: std::io::Error,
     },
     /// git ran and failed.
     #[error("`git {command}` failed: {stderr}")]
@@ -30,11 +30,11 @@ pub enum GitError {
         url: String,
     },
     /// Writing in the work tree failed.
-    #[error("{what}: {source}")]
+    #[error("{what}: {error}")]
     Io {
         /// What was being done.
         what: String,
         /// Why.
-        source: std::io::Error,
+        error: std::io::Error,
     },
 }

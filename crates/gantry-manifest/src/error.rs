@@ -5,14 +5,14 @@
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum UpdateError {
     /// NAME or NEWREF is not an image reference.
-    #[error("invalid image reference `{input}` in `{spec}`: {source}")]
+    #[error("invalid image reference `{input}` in `{spec}`: {reason}")]
     BadReference {
         /// The whole `NAME=NEWREF`.
         spec: String,
         /// The part that failed.
         input: String,
         /// Why.
-        source: Box<gantry_image::ParseError>,
+        reason: Box<gantry_image::ParseError>,
     },
     /// NAME carries a tag or a digest.
     #[error(

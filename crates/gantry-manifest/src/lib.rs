@@ -37,10 +37,13 @@ pub use update::Update;
 
 /// A cheap test that a file can contain a site for one of `updates`, to
 /// skip parsing the files of a large tree that cannot: every spelling of
-/// a repository contains the last component of its path, and so does any
-/// marker or kustomization entry naming it. Files with a backslash (a
-/// double-quoted escape could spell the name another way) and runs with
-/// explicit targets (a target may hold a lone tag) always pass.
+/// a repository contains the last component of its path as a whole word
+/// (`api` in `ghcr.io/acme/api:1`, in `repository: api` under a split
+/// `registry: ghcr.io/acme`, in a marker `# gantry: tag=ghcr.io/acme/api`),
+/// and never as part of a longer name (`apiVersion`, `api-worker`,
+/// `myapi`, `api/sub`). Files with a backslash (a double-quoted escape could
+/// spell the name another way) and runs with explicit targets (a target may
+/// hold a lone tag) always pass.
 pub fn may_contain(src: &str, updates: &[Update], options: &FileOptions) -> bool {
     if !options.targets.is_empty() || options.add_to_kustomization || src.contains('\\') {
         return true;
@@ -48,7 +51,18 @@ pub fn may_contain(src: &str, updates: &[Update], options: &FileOptions) -> bool
     updates.iter().any(|u| {
         let path = u.name.path();
         let last = path.rsplit('/').next().unwrap_or(path);
-        src.contains(last)
+        contains_word(src, last)
+    })
+}
+
+/// Whether `word` occurs in `text` with no name character right before it
+/// and no name character or `/` right after it.
+fn contains_word(text: &str, word: &str) -> bool {
+    let name_char = |c: char| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.');
+    text.match_indices(word).any(|(at, _)| {
+        let before = text.get(..at).and_then(|s| s.chars().next_back());
+        let after = text.get(at + word.len()..).and_then(|s| s.chars().next());
+        !before.is_some_and(name_char) && !after.is_some_and(|c| name_char(c) || c == '/')
     })
 }
 
@@ -61,4 +75,33 @@ pub fn scan(src: &str, file_name: &str, options: &FileOptions) -> Result<Vec<Sit
 /// Check a `--target` path's syntax before any file is read.
 pub fn check_path(path: &str) -> Result<(), gantry_yaml::Error> {
     gantry_yaml::parse_path(path).map(|_| ())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_prefilter_looks_for_the_name_as_a_word() {
+        let table = [
+            ("image: ghcr.io/acme/api:1.0", true),
+            ("image: ghcr.io/acme/api", true),
+            ("repository: api\n", true),
+            ("x: 1 # gantry: tag=ghcr.io/acme/api\n", true),
+            ("image: \"ghcr.io/acme/api@sha256:ab\"", true),
+            ("apiVersion: v1\nkind: Pod\n", false),
+            ("image: ghcr.io/acme/api-worker:1", false),
+            ("image: ghcr.io/acme/myapi:1", false),
+            ("image: ghcr.io/acme/api/sub:1", false),
+            ("name: my.api.service", false),
+        ];
+        let updates = Update::parse_all(&["ghcr.io/acme/api:2"]).unwrap_or_default();
+        for (text, want) in table {
+            assert_eq!(
+                may_contain(text, &updates, &FileOptions::default()),
+                want,
+                "{text}"
+            );
+        }
+    }
 }

@@ -20,6 +20,9 @@ pub struct FileOptions {
     pub add_to_kustomization: bool,
     /// Edit an anchored value that an alias shares.
     pub allow_shared_anchor: bool,
+    /// A site with nowhere to write the update's digest is an error, not
+    /// a note (`--require-digest`).
+    pub require_digest: bool,
 }
 
 /// Every image site of a parsed file, and its block strings that may
@@ -48,14 +51,16 @@ pub fn find_sites(
             format.find(&doc, &mut found);
         }
     }
-    // One site per field: the first (explicit) one wins.
-    let mut seen: Vec<(usize, String)> = Vec::new();
+    // One site per field: the first (explicit) one wins. Fields are told
+    // apart by where they are, not by their path: `containers[name=app]`
+    // and `containers[0]` can be the same scalar.
+    let mut seen: Vec<(usize, usize, usize)> = Vec::new();
     let mut sites = Vec::with_capacity(found.sites.len());
     for site in found.sites {
-        let keys: Vec<(usize, String)> = site
+        let keys: Vec<(usize, usize, usize)> = site
             .fields()
             .iter()
-            .map(|f| (site.doc, f.path.clone()))
+            .map(|f| (site.doc, f.line, f.column))
             .collect();
         if keys.iter().any(|k| seen.contains(k)) {
             continue;
@@ -101,6 +106,8 @@ pub struct FilePlan {
     pub notes: Vec<String>,
     /// Sites of an update's image that already hold the new value.
     pub up_to_date: usize,
+    /// The updates (`--set` as given) that found at least one site here.
+    pub matched: Vec<String>,
 }
 
 /// Plan the updates for one file: find its sites, compute the edits,
@@ -131,8 +138,11 @@ pub fn plan_file(
         let mut matched_docs = Vec::new();
         for site in sites.iter().filter(|s| s.matches(&update.name)) {
             matched_docs.push(site.doc);
+            if !plan.matched.contains(&update.spec) {
+                plan.matched.push(update.spec.clone());
+            }
             let before = edits.len();
-            for change in changes_for(site, update, &mut plan.notes)? {
+            for change in changes_for(site, update, options.require_digest, &mut plan.notes)? {
                 let edit = to_edit(src, &stream, site.doc, &change, &yaml_options)?;
                 if let Some(edit) = edit {
                     edits.push((edit, update, site.format, site.current.to_string()));
@@ -155,6 +165,9 @@ pub fn plan_file(
                     continue;
                 }
                 if let Some(list_path) = is_kustomization(&doc) {
+                    if !plan.matched.contains(&update.spec) {
+                        plan.matched.push(update.spec.clone());
+                    }
                     let edit = add_entry(&doc, list_path, update)?;
                     edits.push((edit, update, "kustomize", String::new()));
                 }
@@ -217,14 +230,18 @@ fn to_edit(
             value,
         } => {
             let node = lookup(src, stream, doc, mapping)?.node;
-            gantry_yaml::plan_insert_entries(
+            let mut edit = gantry_yaml::plan_insert_entries(
                 src,
                 stream,
                 doc,
                 node,
                 mapping,
                 &[(key.clone(), Added::Scalar(value.clone()))],
-            )?
+            )?;
+            // Reported like a set: the new key's path and value.
+            edit.path = crate::walk::key_path(mapping, key);
+            edit.new_value = value.clone();
+            edit
         }
         FieldChange::Remove {
             mapping,

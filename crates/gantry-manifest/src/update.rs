@@ -21,10 +21,10 @@ impl Update {
     /// repository: `ghcr.io/acme/api:1.2.3`).
     pub fn parse(spec: &str) -> Result<Update, UpdateError> {
         let parse = |input: &str| {
-            ImageRef::parse(input).map_err(|source| UpdateError::BadReference {
+            ImageRef::parse(input).map_err(|reason| UpdateError::BadReference {
                 spec: spec.to_owned(),
                 input: input.to_owned(),
-                source: Box::new(source),
+                reason: Box::new(reason),
             })
         };
         let (name, new) = match spec.split_once('=') {
@@ -127,6 +127,7 @@ pub(crate) enum FieldChange {
 pub(crate) fn changes_for(
     site: &Site,
     update: &Update,
+    require_digest: bool,
     notes: &mut Vec<String>,
 ) -> Result<Vec<FieldChange>, PlanError> {
     let set = |field: &Field, value: String| FieldChange::Set {
@@ -178,7 +179,7 @@ pub(crate) fn changes_for(
             }
             match (update.digest(), digest) {
                 (Some(new), Some(field)) => out.push(set(field, new)),
-                (Some(_), None) if update.tag().is_none() => {
+                (Some(_), None) if update.tag().is_none() || require_digest => {
                     return Err(PlanError::NoDigestField {
                         new: update.new.to_string(),
                         path: repository.path.clone(),
@@ -204,22 +205,27 @@ pub(crate) fn changes_for(
             new_tag,
             digest,
         } => {
-            let named = ImageRef::parse(&name.value).ok();
-            match new_name {
-                Some(field) => {
-                    let is_same =
-                        ImageRef::parse(&field.value).is_ok_and(|r| r.same_repository(&update.new));
-                    if !is_same {
-                        out.push(set(field, update.new.name().to_owned()));
+            // Only a rename (NEWREF names another repository than NAME)
+            // touches `newName`: `--set nginx:1.27` keeps a mirror that
+            // `newName: registry.internal/mirror/nginx` points at.
+            if !update.name.same_repository(&update.new) {
+                match new_name {
+                    Some(field) => {
+                        let is_same = ImageRef::parse(&field.value)
+                            .is_ok_and(|r| r.same_repository(&update.new));
+                        if !is_same {
+                            out.push(set(field, update.new.name().to_owned()));
+                        }
                     }
-                }
-                None => {
-                    if !named.is_some_and(|n| n.same_repository(&update.new)) {
-                        out.push(FieldChange::Insert {
-                            mapping: entry.clone(),
-                            key: "newName".to_owned(),
-                            value: update.new.name().to_owned(),
-                        });
+                    None => {
+                        let named = ImageRef::parse(&name.value).ok();
+                        if !named.is_some_and(|n| n.same_repository(&update.new)) {
+                            out.push(FieldChange::Insert {
+                                mapping: entry.clone(),
+                                key: "newName".to_owned(),
+                                value: update.new.name().to_owned(),
+                            });
+                        }
                     }
                 }
             }

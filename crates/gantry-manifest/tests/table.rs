@@ -901,6 +901,41 @@ fn cases() -> Vec<Case> {
             ),
             "values.yaml",
         ),
+        named(
+            c(
+                "kustomize short form keeps a mirror newName",
+                "images:\n- name: nginx\n  newName: registry.internal/mirror/nginx\n  newTag: \"1.25\"\n",
+                &["nginx:1.27"],
+                Out(
+                    "images:\n- name: nginx\n  newName: registry.internal/mirror/nginx\n  newTag: \"1.27\"\n",
+                ),
+            ),
+            "kustomization.yaml",
+        ),
+        named(
+            c(
+                "gantry digest marker on an empty value",
+                "pin: \"\" # gantry: digest=ghcr.io/acme/api\n",
+                &[
+                    "ghcr.io/acme/api:2@sha256:1111111111111111111111111111111111111111111111111111111111111111",
+                ],
+                Out(
+                    "pin: \"sha256:1111111111111111111111111111111111111111111111111111111111111111\" # gantry: digest=ghcr.io/acme/api\n",
+                ),
+            ),
+            "values.yaml",
+        ),
+        target(
+            c(
+                "a target on a field detection also finds is one site",
+                "apiVersion: v1\nkind: Pod\nspec:\n  containers:\n  - name: app\n    image: ghcr.io/acme/api:1\n",
+                API,
+                Out(
+                    "apiVersion: v1\nkind: Pod\nspec:\n  containers:\n  - name: app\n    image: ghcr.io/acme/api:2.0.0\n",
+                ),
+            ),
+            &["spec.containers[name=app].image"],
+        ),
         // --- explicit targets --------------------------------------------
         target(
             named(
@@ -1034,6 +1069,7 @@ fn every_case_gives_exactly_the_expected_bytes() {
             targets: case.targets.iter().map(|t| (*t).to_owned()).collect(),
             add_to_kustomization: case.add,
             allow_shared_anchor: false,
+            require_digest: false,
         };
         let got = plan_file(case.file, case.src, &updates, &options);
         let ok = match (&case.want, &got) {

@@ -68,6 +68,20 @@ fn walk(
                 found.sites.push(site);
                 continue;
             }
+            // `image: |` holding a reference: never edited, so an update
+            // of that image is refused rather than silently skipped.
+            if let Some(text) = block_text(v) {
+                if ImageRef::parse(text.trim()).is_ok() {
+                    let (line, column) = gantry_yaml::line_col(doc.src, v.span.start);
+                    found.opaque.push(super::Opaque {
+                        doc: doc.index,
+                        path: child.clone(),
+                        text: text.to_owned(),
+                        line,
+                        column,
+                    });
+                }
+            }
         }
         walk(doc, v, &child, k, format, found, depth + 1);
     }
@@ -81,6 +95,18 @@ fn walk(
             found,
             depth + 1,
         );
+    }
+}
+
+/// The raw text of a block scalar (`|`, `>`), header line excluded.
+fn block_text(node: &gantry_yaml::Node) -> Option<&str> {
+    match &node.kind {
+        gantry_yaml::NodeKind::Scalar {
+            style: gantry_yaml::ScalarStyle::Literal | gantry_yaml::ScalarStyle::Folded,
+            value,
+            ..
+        } => Some(value.split_once('\n').map_or("", |(_, body)| body)),
+        _ => None,
     }
 }
 

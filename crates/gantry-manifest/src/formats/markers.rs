@@ -75,7 +75,7 @@ fn walk(doc: &Doc<'_>, node: &gantry_yaml::Node, path: &str, found: &mut Found, 
         let child = key_path(path, key);
         match doc.trailing_comment(v).and_then(marker) {
             Some(Marker::Flux(policy, Some(part))) => {
-                if let Some(field) = doc.field(v, &child) {
+                if let Some(field) = doc.slot(v, &child) {
                     let slot = match part {
                         Part::Name => 0,
                         Part::Tag => 1,
@@ -118,9 +118,11 @@ fn scalar_marker(
     let site = match marker {
         Marker::Flux(_, None) | Marker::Gantry(_, None) => whole_site(doc, node, path, "marker"),
         Marker::Flux(_, Some(_)) => None,
-        Marker::Gantry(image, Some(part)) => doc.field(node, path).and_then(|field| {
+        Marker::Gantry(image, Some(part)) => doc.slot(node, path).and_then(|field| {
             let name = image.without_tag().without_digest();
+            // An empty tag or digest is the place where the first one goes.
             let current = match part {
+                Part::Tag | Part::Digest if field.value.is_empty() => name.clone(),
                 Part::Name => ImageRef::parse(&field.value).ok()?,
                 Part::Tag => ImageRef::parse(&format!("{name}:{}", field.value)).ok()?,
                 Part::Digest => ImageRef::parse(&format!("{name}@{}", field.value)).ok()?,

@@ -271,6 +271,8 @@ fn killed_between_commit_and_push_leaves_the_remote_untouched() {
             "ghcr.io/acme/api:2.0.0",
         ])
         .env("GIT_TEMPLATE_DIR", &template)
+        // The killed run cannot remove its clone: keep it in the test's dir.
+        .env("GANTRY_WORKDIR", base.path())
         .process_group(0)
         .stdout(Stdio::null())
         .stderr(Stdio::null())

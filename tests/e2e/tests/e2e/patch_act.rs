@@ -197,8 +197,8 @@ jobs:
         ),
         (
             "deploy/kustomization.yaml",
-            "images[0]",
-            &format!("digest: {DIGEST}"),
+            "images[0].digest",
+            DIGEST,
             "kustomize",
         ),
         (
@@ -388,7 +388,7 @@ jobs:
     let log = &run.output.stdout;
     assert!(
         log.contains(
-            "❗  ::error title=gantry-patch,file=chart/templates/deployment.yaml,line=10,col=36::line 10, column 36: the file contains a template marker `{{`; templated files are not edited"
+            "❗  ::error title=gantry-patch,file=chart/templates/deployment.yaml,line=10,col=36::the file contains a template marker `{{`; templated files are not edited"
         ),
         "{run}"
     );
