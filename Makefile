@@ -16,3 +16,7 @@ rig:
 
 bench:
 	bash bench/run.sh
+
+bench-patch: ; bash bench/patch.sh
+
+bench-gitops: ; bash bench/gitops.sh

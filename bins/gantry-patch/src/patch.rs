@@ -108,7 +108,13 @@ pub(crate) fn run(args: &PatchArgs, printer: &mut Printer) -> Result<ExitStatus,
     }
 
     let write = !args.dry_run && !args.check;
-    let diff = diff_of(&plan);
+    // The diff is for --dry-run and, under Actions, the `diff` output and
+    // the summary; a large tree should not pay for it otherwise.
+    let diff = if args.dry_run || printer.is_github_actions() {
+        diff_of(&plan)
+    } else {
+        String::new()
+    };
     for file in &plan.files {
         for note in &file.plan.notes {
             printer.warning(

@@ -109,19 +109,27 @@ pub fn collect(paths: &[PathBuf]) -> Result<Vec<Input>, FilesError> {
         }
     }
     // A file named twice (or named and found under a directory) is read
-    // once, as named.
-    let mut seen = std::collections::HashSet::new();
-    let mut unique = Vec::with_capacity(out.len());
+    // once, as named. One walk never yields a file twice, so with a single
+    // path there is nothing to resolve (resolving every path of a large
+    // tree costs more than reading it).
     out.sort_by_key(|i| !i.explicit);
-    for input in out {
-        let key = input
-            .path
-            .canonicalize()
-            .unwrap_or_else(|_| input.path.clone());
-        if seen.insert(key) {
-            unique.push(input);
+    let unique = if paths.len() <= 1 {
+        out
+    } else {
+        let mut seen = std::collections::HashSet::new();
+        let mut unique = Vec::with_capacity(out.len());
+        for input in out {
+            let key = input
+                .path
+                .canonicalize()
+                .unwrap_or_else(|_| input.path.clone());
+            if seen.insert(key) {
+                unique.push(input);
+            }
         }
-    }
+        unique
+    };
+    let mut unique = unique;
     unique.sort_by(|a, b| a.display.cmp(&b.display));
     Ok(unique)
 }

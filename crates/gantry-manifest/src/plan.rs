@@ -178,7 +178,7 @@ pub fn plan_file(
         return Ok(plan);
     }
     let only_edits: Vec<Edit> = edits.iter().map(|(e, _, _, _)| e.clone()).collect();
-    plan.output = Some(gantry_yaml::apply(src, &only_edits)?);
+    plan.output = Some(gantry_yaml::apply_parsed(src, &stream, &only_edits)?);
     plan.changes = edits
         .into_iter()
         .map(|(e, update, format, image)| Change {

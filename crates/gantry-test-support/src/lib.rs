@@ -3,14 +3,20 @@
 //! Every service here is the real program (CNCF distribution registry,
 //! Prometheus, `git daemon`, `act`), started on a free port on 127.0.0.1 and
 //! stopped when its handle is dropped. The programs themselves are installed
-//! by `tests/rig/install.sh`, which `make test` runs first.
+//! by `tests/rig/install.sh`, which `make test` runs first. Where nothing real
+//! can run here, the fakes are ours and keep real state: the GitHub API
+//! (`github`, backed by a real bare repository), a fault-injecting proxy,
+//! a token server; and the canary app (`canary_app`) that Prometheus scrapes,
+//! with its load generator (`load`).
 
 pub mod act;
+pub mod canary_app;
 pub mod cli;
 pub mod fault_server;
 pub mod git_daemon;
 pub mod github;
 pub mod http_files;
+pub mod load;
 pub mod oci_image;
 pub mod ports;
 pub mod prometheus;

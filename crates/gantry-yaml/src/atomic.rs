@@ -4,8 +4,13 @@ use std::io::Write;
 use std::path::Path;
 
 /// Write `bytes` to `path` atomically: write a temporary file in the same
-/// directory, fsync it, copy the original's permissions, rename it over the
-/// original, then fsync the directory (best effort).
+/// directory, fsync it, copy the original's permissions, and rename it over
+/// the original. A reader sees the old file or the new one, never a part;
+/// after a crash the file is the old one or the new one, whole (the data is
+/// on disk before the rename). The directory is not fsynced: after a power
+/// loss the rename itself may be lost, which leaves the old file, a
+/// consistent state, and one fsync per file instead of two keeps a
+/// 2,500-file deploy fast.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     let dir = match path.parent() {
         Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
@@ -46,9 +51,6 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     if result.is_err() {
         let _ = std::fs::remove_file(&tmp);
         return result;
-    }
-    if let Ok(d) = std::fs::File::open(&dir) {
-        let _ = d.sync_all();
     }
     Ok(())
 }

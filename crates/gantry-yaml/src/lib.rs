@@ -355,6 +355,12 @@ pub fn plan_node(
 /// Apply planned edits (made against `source`), verify the result, return it.
 pub fn apply(source: &str, edits: &[Edit]) -> Result<String, Error> {
     let original = parse(source)?;
+    apply_parsed(source, &original, edits)
+}
+
+/// [`apply`] with `source` already parsed (`original` must be
+/// `parse(source)`), to parse each file once before and once after.
+pub fn apply_parsed(source: &str, original: &Stream, edits: &[Edit]) -> Result<String, Error> {
     let mut sorted: Vec<&Edit> = edits.iter().collect();
     sorted.sort_by_key(|e| (e.span.start, e.span.end));
     let mut out = String::with_capacity(source.len() + 64);
@@ -387,7 +393,7 @@ pub fn apply(source: &str, edits: &[Edit]) -> Result<String, Error> {
             }
         }
     }
-    verify(source, &original, &out, &sorted)?;
+    verify(source, original, &out, &sorted)?;
     Ok(out)
 }
 

@@ -4,6 +4,7 @@
 #![allow(clippy::panic, clippy::unwrap_used, clippy::expect_used)]
 
 mod act;
+mod canary_rig;
 mod cli;
 mod gitops;
 mod gitops_act;
