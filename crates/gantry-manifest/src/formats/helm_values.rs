@@ -62,6 +62,11 @@ fn walk(
         let Some(k) = string_scalar(k) else {
             continue;
         };
+        // Most values are scalars under other keys: nothing to find there,
+        // and building their paths is most of the walk's cost.
+        if !names_image(k) && !is_collection(v) {
+            continue;
+        }
         let child = key_path(path, k);
         if names_image(k) {
             if let Some(site) = whole_site(doc, v, &child, format) {
@@ -96,6 +101,13 @@ fn walk(
             depth + 1,
         );
     }
+}
+
+fn is_collection(node: &gantry_yaml::Node) -> bool {
+    matches!(
+        node.kind,
+        gantry_yaml::NodeKind::Mapping { .. } | gantry_yaml::NodeKind::Sequence { .. }
+    )
 }
 
 /// The raw text of a block scalar (`|`, `>`), header line excluded.

@@ -59,7 +59,15 @@ fn marker(comment: &str) -> Option<Marker> {
 
 /// Every marked site of `doc`.
 pub(crate) fn find(doc: &Doc<'_>, found: &mut Found) {
-    walk(doc, doc.root, "", found, 0);
+    // Most files have no marker at all: look at the comments first.
+    let any = doc.stream.comments.iter().any(|c| {
+        doc.src
+            .get(c.clone())
+            .is_some_and(|t| t.contains("$imagepolicy") || t.contains("gantry:"))
+    });
+    if any {
+        walk(doc, doc.root, "", found, 0);
+    }
 }
 
 fn walk(doc: &Doc<'_>, node: &gantry_yaml::Node, path: &str, found: &mut Found, depth: usize) {
