@@ -1,24 +1,40 @@
-//! `gantry-canary`: watch a canary with HTTP probes, Prometheus queries and
-//! canary-versus-baseline statistics, and decide promote, rollback or
-//! inconclusive.
+//! `gantry-canary`: watch a canary with HTTP probes and Prometheus queries,
+//! every interval, and decide promote (exit 0), rollback (exit 1) or
+//! inconclusive (exit 4), explaining each measurement and the decision.
+
+mod args;
+mod report;
+mod watch;
 
 use std::process::ExitCode;
 
 use clap::Parser;
-use gantry_cli::{CliError, ExitStatus, GlobalArgs, NotYetArgs, not_yet_available};
+use gantry_cli::{CliError, ExitStatus, GlobalArgs};
 use gantry_runner::Printer;
 
 const EXAMPLES: &str = "\
-Examples (available in a later release):
+Examples:
   gantry-canary --probe https://api.example.com/health --interval 10s --count 30 --failure-limit 5
-  gantry-canary --prometheus http://prometheus:9090 --query 'sum(rate(errors[1m]))' --max 0.01";
+  gantry-canary --probe https://api.example.com/version --expect-json /version=$GITHUB_SHA --count 3
+  gantry-canary --prometheus http://prometheus:9090 \\
+      --query 'sum(rate(http_requests_total{code=~\"5..\",version=\"{{version}}\"}[1m])) / sum(rate(http_requests_total{version=\"{{version}}\"}[1m]))' \\
+      --max 0.01 --canary-version $GITHUB_SHA --interval 30s --count 10 --failure-limit 2
+
+Every interval prints one line per check (value, threshold, verdict); the
+end prints the decision and its arithmetic. A timeout or a refused
+connection fails a probe; a Prometheus outage is a provider error, counted
+against --provider-error-budget, never a failure; no data is counted by
+--no-data. The --deadline always ends the run with a decision.
+
+Exit codes: 0 promote, 1 rollback, 2 bad input, 3 Prometheus unreachable at
+the start, 4 inconclusive.";
 
 /// Analyse a canary and decide.
 #[derive(Debug, Parser)]
 #[command(name = "gantry-canary", version, after_help = EXAMPLES)]
 struct Cli {
     #[command(flatten)]
-    analysis: NotYetArgs,
+    analysis: args::AnalysisArgs,
     #[command(flatten)]
     global: GlobalArgs,
 }
@@ -27,6 +43,7 @@ fn main() -> ExitCode {
     gantry_cli::run("gantry-canary", |cli: &Cli| &cli.global, dispatch)
 }
 
-fn dispatch(_cli: Cli, _printer: &mut Printer) -> Result<ExitStatus, CliError> {
-    Err(not_yet_available("gantry-canary"))
+fn dispatch(cli: Cli, printer: &mut Printer) -> Result<ExitStatus, CliError> {
+    let plan = cli.analysis.plan(printer)?;
+    watch::run(&plan, printer)
 }

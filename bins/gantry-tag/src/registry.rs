@@ -2,7 +2,6 @@
 //! `push` and `resolve`.
 
 use std::future::Future;
-use std::time::Duration;
 
 use anyhow::{Context as _, anyhow};
 use gantry_cli::{CliError, env_vars};
@@ -42,7 +41,8 @@ impl RegistryArgs {
     /// A client for `registry`, with its credentials; the password is
     /// masked before anything can print it.
     pub(crate) fn client(&self, printer: &mut Printer) -> Result<Client, CliError> {
-        let timeout = parse_duration("--registry-timeout", &self.registry_timeout)?;
+        let timeout =
+            gantry_cli::parse_duration("--registry-timeout", &self.registry_timeout, false)?;
         if self.registry_attempts == 0 {
             return Err(CliError::usage(anyhow!(
                 "invalid --registry-attempts `0`: at least one attempt"
@@ -138,18 +138,4 @@ pub(crate) fn block_on<F: Future>(future: F) -> Result<F::Output, CliError> {
         .context("cannot start the async runtime")
         .map_err(CliError::external)?;
     Ok(runtime.block_on(future))
-}
-
-/// `30s`, `2m`, `1m30s`.
-pub(crate) fn parse_duration(flag: &str, text: &str) -> Result<Duration, CliError> {
-    let invalid = |why: String| CliError::usage(anyhow!("invalid {flag} `{text}`: {why}"));
-    let signed: jiff::SignedDuration = text
-        .parse()
-        .map_err(|error| invalid(format!("{error} (examples: `30s`, `2m`, `1m30s`)")))?;
-    let duration =
-        Duration::try_from(signed).map_err(|_| invalid("must not be negative".to_owned()))?;
-    if duration.is_zero() {
-        return Err(invalid("must be more than zero".to_owned()));
-    }
-    Ok(duration)
 }

@@ -153,3 +153,55 @@ pub const GANTRY_PR_LABELS: &str = "GANTRY_PR_LABELS";
 pub const GANTRY_PR_REVIEWERS: &str = "GANTRY_PR_REVIEWERS";
 /// Turn on auto-merge for the pull request (`--mode pr`): `merge`, `squash` or `rebase`.
 pub const GANTRY_PR_AUTO_MERGE: &str = "GANTRY_PR_AUTO_MERGE";
+
+// gantry-canary.
+/// HTTP probe URLs, one per line.
+pub const GANTRY_PROBES: &str = "GANTRY_PROBES";
+/// HTTP method of the probes.
+pub const GANTRY_PROBE_METHOD: &str = "GANTRY_PROBE_METHOD";
+/// Extra request headers of the probes, `Name: value`, one per line (values masked).
+pub const GANTRY_PROBE_HEADERS: &str = "GANTRY_PROBE_HEADERS";
+/// Expected HTTP statuses of the probes, comma-separated.
+pub const GANTRY_EXPECT_STATUS: &str = "GANTRY_EXPECT_STATUS";
+/// A regex the probe's body must match.
+pub const GANTRY_EXPECT_BODY: &str = "GANTRY_EXPECT_BODY";
+/// A JSON pointer check of the probe's body, `/pointer=value`.
+pub const GANTRY_EXPECT_JSON: &str = "GANTRY_EXPECT_JSON";
+/// Time limit of one probe.
+pub const GANTRY_PROBE_TIMEOUT: &str = "GANTRY_PROBE_TIMEOUT";
+/// Latency above which a probe fails.
+pub const GANTRY_LATENCY_LIMIT: &str = "GANTRY_LATENCY_LIMIT";
+/// Prometheus base URL.
+pub const GANTRY_PROMETHEUS_URL: &str = "GANTRY_PROMETHEUS_URL";
+/// Bearer token for Prometheus (masked).
+pub const GANTRY_PROMETHEUS_TOKEN: &str = "GANTRY_PROMETHEUS_TOKEN";
+/// PromQL instant query, templated with {{name}}, {{namespace}}, {{version}}, {{interval}}.
+pub const GANTRY_QUERY: &str = "GANTRY_QUERY";
+/// Lowest passing value of the query.
+pub const GANTRY_QUERY_MIN: &str = "GANTRY_QUERY_MIN";
+/// Highest passing value of the query.
+pub const GANTRY_QUERY_MAX: &str = "GANTRY_QUERY_MAX";
+/// Time between two measurements.
+pub const GANTRY_INTERVAL: &str = "GANTRY_INTERVAL";
+/// Wait before the first measurement.
+pub const GANTRY_INITIAL_DELAY: &str = "GANTRY_INITIAL_DELAY";
+/// Intervals with data needed to promote.
+pub const GANTRY_COUNT: &str = "GANTRY_COUNT";
+/// Failed intervals that roll back.
+pub const GANTRY_FAILURE_LIMIT: &str = "GANTRY_FAILURE_LIMIT";
+/// Failed intervals in a row that roll back.
+pub const GANTRY_CONSECUTIVE_LIMIT: &str = "GANTRY_CONSECUTIVE_LIMIT";
+/// Intervals with provider errors tolerated.
+pub const GANTRY_PROVIDER_ERROR_BUDGET: &str = "GANTRY_PROVIDER_ERROR_BUDGET";
+/// What an interval without data counts as: fail, inconclusive, pass.
+pub const GANTRY_NO_DATA: &str = "GANTRY_NO_DATA";
+/// Hard deadline of the whole analysis.
+pub const GANTRY_DEADLINE: &str = "GANTRY_DEADLINE";
+/// Where to write the JSON report.
+pub const GANTRY_REPORT: &str = "GANTRY_REPORT";
+/// The canary's name, for query templates.
+pub const GANTRY_CANARY_NAME: &str = "GANTRY_CANARY_NAME";
+/// The canary's namespace, for query templates.
+pub const GANTRY_CANARY_NAMESPACE: &str = "GANTRY_CANARY_NAMESPACE";
+/// The canary's version, for query templates.
+pub const GANTRY_CANARY_VERSION: &str = "GANTRY_CANARY_VERSION";

@@ -17,6 +17,9 @@ pub enum ExitStatus {
     /// A service gantry depends on (registry, git remote, API) failed after
     /// retries.
     External,
+    /// The analysis ended without enough evidence either way (a canary that
+    /// is neither promoted nor rolled back).
+    Inconclusive,
 }
 
 impl ExitStatus {
@@ -27,6 +30,7 @@ impl ExitStatus {
             ExitStatus::Failure => 1,
             ExitStatus::Usage => 2,
             ExitStatus::External => 3,
+            ExitStatus::Inconclusive => 4,
         }
     }
 }
@@ -48,6 +52,7 @@ mod tests {
             (ExitStatus::Failure, 1),
             (ExitStatus::Usage, 2),
             (ExitStatus::External, 3),
+            (ExitStatus::Inconclusive, 4),
         ];
         for (status, code) in table {
             assert_eq!(status.code(), code, "{status:?}");

@@ -11,6 +11,7 @@
 //!   report its error once, in the right place.
 
 mod args;
+mod duration;
 pub mod env_vars;
 mod error;
 mod exit;
@@ -18,6 +19,7 @@ mod not_yet;
 mod run;
 
 pub use args::{ColorArg, FormatArg, GlobalArgs};
+pub use duration::parse_duration;
 pub use error::{CliError, ResultExt};
 pub use exit::ExitStatus;
 pub use not_yet::{NotYetArgs, not_yet_available};

@@ -39,8 +39,7 @@ fn help_is_stable() {
 
 #[test]
 fn commands_still_to_come_say_so_with_exit_2() {
-    let table: [(&str, &[&str], &str); 3] = [
-        ("gantry-canary", &["--probe", "http://x"], "`gantry-canary`"),
+    let table: [(&str, &[&str], &str); 2] = [
         ("gantry-rollback", &["undo"], "`gantry-rollback undo`"),
         ("gantry-rollback", &[], "`gantry-rollback`"),
     ];
@@ -61,12 +60,7 @@ fn commands_still_to_come_say_so_with_exit_2() {
 
 #[test]
 fn unknown_flag_is_a_usage_error() {
-    // gantry-canary takes no subcommand and accepts any flag until its
-    // analysis ships, so it is left out here.
-    for bin in GANTRY_BINARIES
-        .into_iter()
-        .filter(|bin| *bin != "gantry-canary")
-    {
+    for bin in GANTRY_BINARIES {
         let run = run(bin, &["--no-such-flag"]);
         assert_eq!(run.code, Some(2), "{run}");
         assert!(run.stderr.contains("--no-such-flag"), "{run}");

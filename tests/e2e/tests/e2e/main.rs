@@ -4,6 +4,8 @@
 #![allow(clippy::panic, clippy::unwrap_used, clippy::expect_used)]
 
 mod act;
+mod canary;
+mod canary_act;
 mod canary_rig;
 mod cli;
 mod gitops;

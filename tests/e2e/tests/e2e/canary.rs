@@ -1,0 +1,414 @@
+//! `gantry-canary` through the binary, against the canary test app and a
+//! real Prometheus scraping it: each scenario of the issue with the
+//! decision it must reach, and bad input.
+
+use std::time::{Duration, Instant};
+
+use gantry_test_support::canary_app::{CanaryApp, CanaryConfig, Hang, Noise};
+use gantry_test_support::cli::{RunResult, gantry};
+use gantry_test_support::load::Load;
+use gantry_test_support::prometheus::{self, Prometheus};
+use serde_json::Value;
+
+const ERROR_RATIO: &str = "sum(rate(http_requests_total{code=~\"5..\",path=~\"/api.*\",version=\"{{version}}\"}[5s])) / sum(rate(http_requests_total{path=~\"/api.*\",version=\"{{version}}\"}[5s]))";
+
+fn canary(args: &[&str]) -> RunResult {
+    gantry("gantry-canary")
+        .and_then(|cmd| cmd.args(args).timeout(Duration::from_secs(120)).run())
+        .unwrap_or_else(|error| panic!("gantry-canary {args:?}: {error}"))
+}
+
+fn report(run: &RunResult) -> Value {
+    serde_json::from_str(&run.stdout).unwrap_or_else(|e| panic!("{e}\n{run}"))
+}
+
+#[test]
+fn healthy_probes_promote_and_every_interval_is_explained() {
+    let app = CanaryApp::start(CanaryConfig::new("abc123").with_noise(Noise::normal())).unwrap();
+    let health = app.url_for("/version?format=json&probe=1");
+    let version = app.url_for("/version?format=json");
+    let dir = tempfile::tempdir().unwrap();
+    let run = gantry("gantry-canary")
+        .unwrap()
+        .args([
+            "--probe",
+            &health,
+            "--probe",
+            &version,
+            "--expect-json",
+            "/version=abc123",
+            "--interval",
+            "200ms",
+            "--count",
+            "5",
+            "--failure-limit",
+            "2",
+            "--latency-limit",
+            "500ms",
+            "--format",
+            "json",
+            "--report",
+            &dir.path().join("report.json").display().to_string(),
+        ])
+        .github_actions(dir.path())
+        .unwrap()
+        .run()
+        .unwrap();
+    assert_eq!(run.code, Some(0), "{run}");
+    let json = report(&run);
+    assert_eq!(json["decision"], "promote");
+    assert_eq!(json["tally"]["passed"], 5);
+    assert!(
+        json["reason"]
+            .as_str()
+            .unwrap()
+            .contains("5 interval(s) evaluated ≥ 5 required"),
+        "{json}"
+    );
+    // One line per check per interval: value, threshold, verdict.
+    let lines: Vec<&str> = run
+        .stderr
+        .lines()
+        .filter(|l| l.trim_start().starts_with('['))
+        .collect();
+    assert_eq!(lines.len(), 10, "{run}");
+    assert!(lines.iter().all(|l| l.contains(") pass: ")), "{run}");
+    let written: Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.path().join("report.json")).unwrap())
+            .unwrap();
+    assert_eq!(written, json);
+    let outputs = run.outputs().unwrap();
+    assert_eq!(outputs["decision"], "promote");
+    assert_eq!(
+        serde_json::from_str::<Value>(&outputs["report"]).unwrap()["decision"],
+        "promote"
+    );
+    let summary = run.step_summary().unwrap();
+    assert!(summary.contains("### gantry-canary: promote"), "{summary}");
+    assert!(summary.contains("```mermaid"), "{summary}");
+}
+
+#[test]
+fn a_hanging_health_endpoint_fails_and_rolls_back() {
+    let app = CanaryApp::start(CanaryConfig::new("abc123")).unwrap();
+    app.set_hang(Hang::Health);
+    let started = Instant::now();
+    let run = canary(&[
+        "--probe",
+        &app.url_for("/health"),
+        "--probe-timeout",
+        "300ms",
+        "--interval",
+        "200ms",
+        "--count",
+        "10",
+        "--failure-limit",
+        "3",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(run.code, Some(1), "{run}");
+    let json = report(&run);
+    assert_eq!(json["decision"], "rollback");
+    assert_eq!(json["tally"]["failed"], 3, "{json}");
+    assert!(
+        run.stderr.contains("timed out"),
+        "a hang is a failure, said as such:\n{run}"
+    );
+    assert!(started.elapsed() < Duration::from_secs(10));
+}
+
+#[test]
+fn a_wrong_version_rolls_back() {
+    let app = CanaryApp::start(CanaryConfig::new("abc123")).unwrap();
+    app.set_version("old456").unwrap();
+    let run = canary(&[
+        "--probe",
+        &app.url_for("/version"),
+        "--expect-body",
+        "^abc123$",
+        "--interval",
+        "100ms",
+        "--count",
+        "5",
+        "--failure-limit",
+        "2",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(run.code, Some(1), "{run}");
+    assert_eq!(report(&run)["decision"], "rollback");
+}
+
+#[test]
+fn a_crashed_service_fails_the_probe() {
+    let app = CanaryApp::start(CanaryConfig::new("abc123")).unwrap();
+    app.crash();
+    let run = canary(&[
+        "--probe",
+        &app.url_for("/health"),
+        "--interval",
+        "100ms",
+        "--count",
+        "5",
+        "--failure-limit",
+        "2",
+    ]);
+    assert_eq!(run.code, Some(1), "{run}");
+    assert!(
+        run.stdout.starts_with("rollback: 2 failed interval(s)"),
+        "{run}"
+    );
+}
+
+/// Error spike mid-run, Prometheus down mid-run, and an idle service,
+/// against one real Prometheus.
+#[test]
+fn prometheus_scenarios_reach_their_decisions() {
+    let app = CanaryApp::start(CanaryConfig::new("v2").with_noise(Noise::normal())).unwrap();
+    let idle = CanaryApp::start(CanaryConfig::new("idle")).unwrap();
+    let mut prom = Some(Prometheus::start(&[app.host_port(), idle.host_port()]).unwrap());
+    let p = prom.as_ref().unwrap();
+    p.wait_for_scrape(prometheus::APP_JOB, Duration::from_secs(30))
+        .unwrap();
+    let load = Load::start(
+        &[app.url_for("/api/work")],
+        50.0,
+        Duration::from_secs(90),
+        4,
+    )
+    .unwrap();
+    // A full rate window of healthy traffic first.
+    std::thread::sleep(Duration::from_secs(6));
+    let url = p.url();
+
+    // Healthy with normal noise: promote.
+    let run = canary(&[
+        "--prometheus",
+        &url,
+        "--query",
+        ERROR_RATIO,
+        "--max",
+        "0.05",
+        "--canary-version",
+        "v2",
+        "--interval",
+        "1s",
+        "--count",
+        "3",
+        "--failure-limit",
+        "2",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(run.code, Some(0), "{run}");
+
+    // Error spike: 0 → 30% while the analysis runs; rolled back.
+    let app2 = &app;
+    let spike = std::thread::scope(|s| {
+        let handle = s.spawn(|| {
+            canary(&[
+                "--prometheus",
+                &url,
+                "--query",
+                ERROR_RATIO,
+                "--max",
+                "0.05",
+                "--canary-version",
+                "v2",
+                "--interval",
+                "1s",
+                "--count",
+                "30",
+                "--failure-limit",
+                "2",
+                "--format",
+                "json",
+            ])
+        });
+        std::thread::sleep(Duration::from_secs(2));
+        app2.set_error_rate(0.3);
+        handle.join().unwrap()
+    });
+    assert_eq!(spike.code, Some(1), "{spike}");
+    let json = report(&spike);
+    assert_eq!(json["decision"], "rollback");
+    assert!(
+        json["tally"]["intervals"].as_u64().unwrap() < 15,
+        "decided within the budget: {json}"
+    );
+    app.set_error_rate(0.0);
+    let healed = Instant::now();
+
+    // Idle service: the query has no data; never a silent pass.
+    let run = canary(&[
+        "--prometheus",
+        &url,
+        "--query",
+        &ERROR_RATIO.replace("{{version}}", "idle"),
+        "--max",
+        "0.05",
+        "--interval",
+        "300ms",
+        "--count",
+        "3",
+        "--deadline",
+        "3s",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(run.code, Some(4), "{run}");
+    let json = report(&run);
+    assert_eq!(json["decision"], "inconclusive");
+    assert!(
+        json["reason"]
+            .as_str()
+            .unwrap()
+            .contains("deadline reached"),
+        "{json}"
+    );
+    assert!(json["tally"]["no_data"].as_u64().unwrap() >= 3, "{json}");
+    let run = canary(&[
+        "--prometheus",
+        &url,
+        "--query",
+        &ERROR_RATIO.replace("{{version}}", "idle"),
+        "--max",
+        "0.05",
+        "--interval",
+        "300ms",
+        "--count",
+        "3",
+        "--no-data",
+        "fail",
+        "--failure-limit",
+        "2",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(run.code, Some(1), "no data as a failure, by policy: {run}");
+
+    // Prometheus stopped mid-run: provider errors, not a rollback. (First
+    // let the 5 s rate window forget the spike.)
+    std::thread::sleep(Duration::from_secs(7).saturating_sub(healed.elapsed()));
+    let stopped = std::thread::scope(|s| {
+        let handle = s.spawn(|| {
+            canary(&[
+                "--prometheus",
+                &url,
+                "--query",
+                ERROR_RATIO,
+                "--max",
+                "0.05",
+                "--canary-version",
+                "v2",
+                "--interval",
+                "500ms",
+                "--count",
+                "40",
+                "--failure-limit",
+                "2",
+                "--provider-error-budget",
+                "3",
+                "--format",
+                "json",
+            ])
+        });
+        std::thread::sleep(Duration::from_secs(2));
+        prom.take();
+        handle.join().unwrap()
+    });
+    assert_eq!(stopped.code, Some(4), "{stopped}");
+    let json = report(&stopped);
+    assert_eq!(json["decision"], "inconclusive", "{json}");
+    assert_eq!(json["tally"]["failed"], 0, "{json}");
+    assert!(
+        json["reason"]
+            .as_str()
+            .unwrap()
+            .contains("provider errors > budget 3"),
+        "{json}"
+    );
+    drop(load);
+}
+
+#[test]
+fn bad_input_is_exit_2_and_an_unreachable_prometheus_exit_3() {
+    let cases: [(&[&str], i32, &str); 9] = [
+        (
+            &["--probe", "http://127.0.0.1:1/health", "--interval", "-10s"],
+            2,
+            "invalid --interval `-10s`: must not be negative",
+        ),
+        (
+            &["--probe", "http://127.0.0.1:1/health", "--interval", "ten"],
+            2,
+            "invalid --interval `ten`",
+        ),
+        (
+            &["--probe", "ftp://x/health"],
+            2,
+            "invalid --probe `ftp://x/health`",
+        ),
+        (
+            &["--probe", "http://127.0.0.1:1/health", "--no-data", "maybe"],
+            2,
+            "'maybe'",
+        ),
+        (
+            &["--max", "0.01"],
+            2,
+            "--min and --max are thresholds of a --query",
+        ),
+        (
+            &["--prometheus", "http://127.0.0.1:1"],
+            2,
+            "--prometheus needs a --query",
+        ),
+        (
+            &["--prometheus", "http://127.0.0.1:1", "--query", "up"],
+            2,
+            "needs a threshold",
+        ),
+        (&[], 2, "nothing to watch"),
+        (
+            &[
+                "--prometheus",
+                "http://127.0.0.1:1",
+                "--query",
+                "up",
+                "--min",
+                "1",
+            ],
+            3,
+            "127.0.0.1:1",
+        ),
+    ];
+    for (args, code, want) in cases {
+        let run = canary(args);
+        assert_eq!(run.code, Some(code), "{args:?}: {run}");
+        assert!(
+            run.stderr.contains(want),
+            "{args:?}: wanted {want:?}\n{run}"
+        );
+        assert!(!run.stderr.contains("panicked"), "{run}");
+    }
+    // A header's value is a secret: masked in everything printed.
+    let run = canary(&[
+        "--probe",
+        "http://127.0.0.1:1/health",
+        "--header",
+        "Authorization: Bearer s3cr3t-token",
+        "--interval",
+        "100ms",
+        "--count",
+        "2",
+        "--failure-limit",
+        "1",
+    ]);
+    assert_eq!(run.code, Some(1), "{run}");
+    assert!(
+        !run.stdout.contains("s3cr3t-token") && !run.stderr.contains("s3cr3t-token"),
+        "{run}"
+    );
+}
