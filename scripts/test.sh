@@ -35,7 +35,7 @@ section "doc tests"
 cargo test --workspace --doc --locked 2>&1 | tee -a "$log"
 
 section "shellcheck"
-shellcheck install/*.sh actions/*/*.sh tests/rig/*.sh scripts/*.sh bench/*.sh .ci/run
+shellcheck -x install/*.sh actions/*.sh actions/*/*.sh tests/rig/*.sh scripts/*.sh bench/*.sh bench/*/*.sh .ci/run
 
 section "actionlint .github/workflows"
 actionlint

@@ -10,60 +10,14 @@
 # - Inputs another operation uses are dropped, with a warning if given.
 # Kept compatible with bash 3.2 (macOS /bin/bash), like install/install.sh.
 set -euo pipefail
+# shellcheck source=actions/common.sh
+. "$(dirname "${BASH_SOURCE[0]}")/../common.sh"
 
-escape_data() {
-  local s=$1
-  s=${s//'%'/'%25'}
-  s=${s//$'\r'/'%0D'}
-  s=${s//$'\n'/'%0A'}
-  printf '%s' "$s"
-}
-
-usage_error() {
-  printf '::error title=gantry-gitops::%s\n' "$(escape_data "$1")"
-  exit 2
-}
-
-clean_lines() {
-  local line out=''
-  while IFS= read -r line || [[ -n $line ]]; do
-    line=${line%$'\r'}
-    line=${line#"${line%%[![:space:]]*}"}
-    line=${line%"${line##*[![:space:]]}"}
-    if [[ -n $line ]]; then
-      out+=${out:+$'\n'}$line
-    fi
-  done <<<"$1"
-  printf '%s' "$out"
-}
-
-for name in GANTRY_SET GANTRY_REPO_PATHS GANTRY_ENVIRONMENTS; do
-  if [[ -n ${!name:-} ]]; then
-    printf -v "$name" '%s' "$(clean_lines "${!name}")"
-  fi
-done
-
-for name in $(compgen -e); do
-  if [[ $name == GANTRY_* && -z ${!name} ]]; then
-    unset "$name"
-  fi
-done
-
-switches=(
-  GANTRY_REQUIRE_DIGEST require-digest
+clean_list_vars GANTRY_SET GANTRY_REPO_PATHS GANTRY_ENVIRONMENTS
+unset_empty_inputs
+check_switches gantry-gitops \
+  GANTRY_REQUIRE_DIGEST require-digest \
   GANTRY_FULL_CLONE full-clone
-)
-i=0
-while ((i < ${#switches[@]})); do
-  name=${switches[i]}
-  input=${switches[i + 1]}
-  i=$((i + 2))
-  case ${!name:-false} in
-    true) ;;
-    false) unset "$name" ;;
-    *) usage_error "invalid $input input \"${!name}\": expected true or false" ;;
-  esac
-done
 
 operation=${GANTRY_OPERATION:-update}
 unset GANTRY_OPERATION
@@ -96,6 +50,6 @@ case $operation in
     exec gantry-gitops revert
     ;;
   *)
-    usage_error "invalid operation \"$operation\": expected update, promote or revert"
+    usage_error gantry-gitops "invalid operation \"$operation\": expected update, promote or revert"
     ;;
 esac
