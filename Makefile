@@ -20,3 +20,5 @@ bench:
 bench-patch: ; bash bench/patch.sh
 
 bench-gitops: ; bash bench/gitops.sh
+
+bench-canary: ; cargo bench -p gantry-e2e --bench canary
