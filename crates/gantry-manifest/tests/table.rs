@@ -1152,5 +1152,24 @@ fn bad_updates_are_refused_with_the_input_named() {
         .require_digest()
         .unwrap_err();
     assert!(no_digest.to_string().contains("no digest"), "{no_digest}");
-    let _ = D;
+}
+
+#[test]
+fn require_digest_refuses_a_layout_with_nowhere_to_put_it() {
+    let src = "image:\n  repository: ghcr.io/acme/api\n  tag: 1.0.0\n";
+    let updates = Update::parse_all(&[format!("ghcr.io/acme/api:2.0.0@{D}")]).unwrap();
+    let lenient = plan_file("values.yaml", src, &updates, &FileOptions::default()).unwrap();
+    assert_eq!(
+        lenient.notes.len(),
+        1,
+        "without the flag it is a note: {:?}",
+        lenient.notes
+    );
+    let strict = FileOptions {
+        require_digest: true,
+        ..FileOptions::default()
+    };
+    let err = plan_file("values.yaml", src, &updates, &strict).unwrap_err();
+    assert!(err.to_string().contains("no `digest` field"), "{err}");
+    assert_eq!(err.position(), Some((2, 15)));
 }
