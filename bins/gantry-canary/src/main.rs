@@ -3,6 +3,7 @@
 //! inconclusive (exit 4), explaining each measurement and the decision.
 
 mod args;
+mod plan;
 mod report;
 mod watch;
 

@@ -10,7 +10,7 @@ use gantry_cli::{CliError, ResultExt};
 use gantry_runner::{Printer, Summary};
 use serde_json::json;
 
-use crate::args::Plan;
+use crate::plan::Plan;
 use crate::watch::IntervalRecord;
 
 fn verdict_word(outcome: CheckOutcome) -> &'static str {

@@ -8,7 +8,7 @@ use gantry_checks::Measurement;
 use gantry_cli::{CliError, ExitStatus};
 use gantry_runner::Printer;
 
-use crate::args::Plan;
+use crate::plan::Plan;
 use crate::report;
 
 /// One interval, as recorded for the report.

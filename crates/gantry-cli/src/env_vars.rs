@@ -205,3 +205,23 @@ pub const GANTRY_CANARY_NAME: &str = "GANTRY_CANARY_NAME";
 pub const GANTRY_CANARY_NAMESPACE: &str = "GANTRY_CANARY_NAMESPACE";
 /// The canary's version, for query templates.
 pub const GANTRY_CANARY_VERSION: &str = "GANTRY_CANARY_VERSION";
+/// The stable version the judge compares the canary with.
+pub const GANTRY_BASELINE_VERSION: &str = "GANTRY_BASELINE_VERSION";
+/// The analysis spec file (YAML or JSON).
+pub const GANTRY_SPEC: &str = "GANTRY_SPEC";
+/// Canary traffic steps in percent, comma-separated (`10,25,50,100`).
+pub const GANTRY_STEPS: &str = "GANTRY_STEPS";
+/// Shell command that shifts traffic to `$GANTRY_CANARY_WEIGHT` percent.
+pub const GANTRY_ON_STEP: &str = "GANTRY_ON_STEP";
+/// Webhook that shifts traffic (receives `canaryWeight`, `stableWeight`).
+pub const GANTRY_STEP_WEBHOOK: &str = "GANTRY_STEP_WEBHOOK";
+/// Shell command run before the first interval; a failure rolls back.
+pub const GANTRY_PRE_ANALYSIS: &str = "GANTRY_PRE_ANALYSIS";
+/// Shell command run after the decision to promote.
+pub const GANTRY_ON_PROMOTE: &str = "GANTRY_ON_PROMOTE";
+/// Shell command run after the decision to roll back.
+pub const GANTRY_ON_ROLLBACK: &str = "GANTRY_ON_ROLLBACK";
+/// Time limit of each hook and traffic shift.
+pub const GANTRY_HOOK_TIMEOUT: &str = "GANTRY_HOOK_TIMEOUT";
+/// Webhook polled every interval: a 2xx answer rolls back at once.
+pub const GANTRY_ABORT_WEBHOOK: &str = "GANTRY_ABORT_WEBHOOK";

@@ -7,6 +7,7 @@ mod act;
 mod canary;
 mod canary_act;
 mod canary_rig;
+mod canary_spec;
 mod cli;
 mod gitops;
 mod gitops_act;

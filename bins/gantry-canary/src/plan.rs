@@ -1,0 +1,466 @@
+//! The plan: the spec file and the flags checked and merged before
+//! anything is measured. Every mistake is exit 2 with the flag, or the
+//! spec file and the field's path, in the message.
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use gantry_analysis::{NoDataPolicy, Policy};
+use gantry_checks::{Check, HttpProbe, PrometheusQuery, Templating};
+use gantry_cli::{CliError, parse_duration};
+use gantry_runner::Printer;
+use gantry_spec::canary::{self as spec, CanarySpec, CheckSpec};
+
+use crate::args::{AnalysisArgs, NoDataArg};
+
+const DEFAULT_INTERVAL: Duration = Duration::from_secs(10);
+const DEFAULT_COUNT: u32 = 10;
+const DEFAULT_FAILURE_LIMIT: u32 = 1;
+const DEFAULT_PROVIDER_ERROR_BUDGET: u32 = 3;
+
+/// What to measure, how often, and the rules of the decision.
+#[derive(Debug)]
+pub(crate) struct Plan {
+    pub(crate) checks: Vec<Check>,
+    pub(crate) policy: Policy,
+    pub(crate) interval: Duration,
+    pub(crate) initial_delay: Duration,
+    pub(crate) deadline: Duration,
+    pub(crate) templating: Templating,
+    pub(crate) report: Option<PathBuf>,
+}
+
+fn usage(message: String) -> CliError {
+    CliError::usage(anyhow::anyhow!(message))
+}
+
+/// The spec file, to name its fields in messages:
+/// `analysis.yaml checks[1].timeout`.
+#[derive(Clone, Copy)]
+struct SpecFile<'a>(&'a Path);
+
+impl SpecFile<'_> {
+    fn field(self, field: &str) -> String {
+        format!("{} {field}", self.0.display())
+    }
+}
+
+impl AnalysisArgs {
+    /// Check the spec and every flag, and build the plan. Secrets are
+    /// masked before anything can print them.
+    pub(crate) fn plan(&self, printer: &mut Printer) -> Result<Plan, CliError> {
+        let spec = match &self.spec {
+            Some(path) => gantry_spec::load::<CanarySpec>(path, &|name| std::env::var(name).ok())
+                .map_err(|e| CliError::usage(anyhow::Error::new(e)))?,
+            None => CanarySpec::default(),
+        };
+        let file = self.spec.as_deref().unwrap_or(Path::new("spec"));
+        let from_spec = SpecFile(file);
+        mask_spec_secrets(&spec, printer)?;
+
+        let durations = Durations::merge(self, &spec, from_spec)?;
+        let mut checks = Vec::new();
+        for (index, check) in spec.checks.iter().enumerate() {
+            checks.push(check_from_spec(check, index, &spec, &durations, file)?);
+        }
+        checks.extend(self.checks_from_flags(&durations, printer)?);
+        if checks.is_empty() {
+            return Err(usage(
+                "nothing to watch: give --probe URL and/or --prometheus URL --query PROMQL, or a --spec with checks"
+                    .to_owned(),
+            ));
+        }
+        let count = self.count.or(spec.count).unwrap_or(DEFAULT_COUNT);
+        let policy = Policy {
+            count,
+            failure_limit: self
+                .failure_limit
+                .or(spec.failure_limit)
+                .unwrap_or(DEFAULT_FAILURE_LIMIT),
+            consecutive_limit: self.consecutive_limit.or(spec.consecutive_limit),
+            provider_error_budget: self
+                .provider_error_budget
+                .or(spec.provider_error_budget)
+                .unwrap_or(DEFAULT_PROVIDER_ERROR_BUDGET),
+            no_data: match self.no_data {
+                Some(NoDataArg::Fail) => NoDataPolicy::Fail,
+                Some(NoDataArg::Pass) => NoDataPolicy::Pass,
+                Some(NoDataArg::Inconclusive) => NoDataPolicy::Inconclusive,
+                None => match spec.no_data {
+                    Some(spec::NoData::Fail) => NoDataPolicy::Fail,
+                    Some(spec::NoData::Pass) => NoDataPolicy::Pass,
+                    Some(spec::NoData::Inconclusive) | None => NoDataPolicy::Inconclusive,
+                },
+            },
+        };
+        for (name, value) in [
+            ("count", policy.count),
+            ("failure-limit", policy.failure_limit),
+            ("consecutive-limit", policy.consecutive_limit.unwrap_or(1)),
+        ] {
+            if value == 0 {
+                return Err(usage(format!(
+                    "{}: must be at least 1",
+                    from_spec.field(name)
+                )));
+            }
+        }
+        let deadline = durations.deadline.unwrap_or_else(|| {
+            durations.initial_delay + durations.interval.saturating_mul(count.saturating_mul(2))
+        });
+        let templating = Templating {
+            name: pick(&self.canary_name, &spec.canary.name),
+            namespace: pick(&self.canary_namespace, &spec.canary.namespace),
+            version: pick(&self.canary_version, &spec.canary.version),
+            interval: durations.interval,
+        };
+        Ok(Plan {
+            checks,
+            policy,
+            interval: durations.interval,
+            initial_delay: durations.initial_delay,
+            deadline,
+            templating,
+            report: self.report.clone(),
+        })
+    }
+
+    fn checks_from_flags(
+        &self,
+        durations: &Durations,
+        printer: &mut Printer,
+    ) -> Result<Vec<Check>, CliError> {
+        let headers: Vec<(String, String)> = self
+            .headers
+            .iter()
+            .map(|h| h.trim())
+            .filter(|h| !h.is_empty())
+            .map(|h| match h.split_once(':') {
+                Some((name, value)) if !name.trim().is_empty() => {
+                    Ok((name.trim().to_owned(), value.trim().to_owned()))
+                }
+                _ => Err(usage(format!(
+                    "invalid --header `{}`: expected `Name: value`",
+                    h.split(':').next().unwrap_or(h)
+                ))),
+            })
+            .collect::<Result<_, _>>()?;
+        for (_, value) in &headers {
+            printer.mask(value)?;
+        }
+        if let Some(token) = &self.prometheus_token {
+            printer.mask(token)?;
+        }
+        let expected_status = match self.expect_status.as_deref().map(str::trim) {
+            None | Some("") => Vec::new(),
+            Some(list) => list
+                .split(',')
+                .map(|c| {
+                    c.trim()
+                        .parse::<u16>()
+                        .ok()
+                        .filter(|c| (100..=599).contains(c))
+                        .ok_or_else(|| {
+                            usage(format!(
+                                "invalid --expect-status `{list}`: `{}` is not an HTTP status",
+                                c.trim()
+                            ))
+                        })
+                })
+                .collect::<Result<_, _>>()?,
+        };
+        let body_regex = self
+            .expect_body
+            .as_deref()
+            .map(|r| body_regex("--expect-body", r))
+            .transpose()?;
+        let json_pointer = self
+            .expect_json
+            .as_deref()
+            .map(|spec| {
+                gantry_checks::parse_json_pointer_check(spec)
+                    .map_err(|e| usage(format!("invalid --expect-json: {e}")))
+            })
+            .transpose()?;
+        let method = method("--method", self.method.as_deref().unwrap_or("GET"))?;
+        let mut checks = Vec::new();
+        for raw in self
+            .probes
+            .iter()
+            .map(|p| p.trim())
+            .filter(|p| !p.is_empty())
+        {
+            checks.push(Check::Http(HttpProbe {
+                name: None,
+                url: http_url("--probe", raw)?,
+                method: method.clone(),
+                headers: headers.clone(),
+                expected_status: expected_status.clone(),
+                latency_limit: durations.latency_limit,
+                timeout: durations.probe_timeout,
+                body_regex: body_regex.clone(),
+                json_pointer: json_pointer.clone(),
+            }));
+        }
+        if let Some(base) = self
+            .prometheus
+            .as_deref()
+            .map(str::trim)
+            .filter(|b| !b.is_empty())
+        {
+            let base = http_url("--prometheus", base)?;
+            if let Some(query) = self
+                .query
+                .as_deref()
+                .map(str::trim)
+                .filter(|q| !q.is_empty())
+            {
+                thresholds("--query", query, self.min, self.max, "--min", "--max")?;
+                checks.push(Check::Prometheus(PrometheusQuery {
+                    name: None,
+                    base,
+                    query: query.to_owned(),
+                    min: self.min,
+                    max: self.max,
+                    timeout: durations.probe_timeout,
+                    bearer_token: self.prometheus_token.clone(),
+                }));
+            } else if self.spec.is_none() {
+                return Err(usage("--prometheus needs a --query".to_owned()));
+            }
+        } else if self.min.is_some() || self.max.is_some() {
+            return Err(usage(
+                "--min and --max are thresholds of a --query, which needs --prometheus".to_owned(),
+            ));
+        }
+        for check in &checks {
+            check
+                .validate()
+                .map_err(|e| CliError::usage(anyhow::Error::new(e)))?;
+        }
+        Ok(checks)
+    }
+}
+
+/// The durations, flag over spec over default.
+struct Durations {
+    interval: Duration,
+    initial_delay: Duration,
+    deadline: Option<Duration>,
+    probe_timeout: Duration,
+    latency_limit: Option<Duration>,
+}
+
+impl Durations {
+    fn merge(
+        args: &AnalysisArgs,
+        spec: &CanarySpec,
+        from_spec: SpecFile<'_>,
+    ) -> Result<Self, CliError> {
+        let pick = |flag: &Option<String>, field: &Option<String>, name: &str, zero: bool| match (
+            flag, field,
+        ) {
+            (Some(text), _) => parse_duration(&format!("--{name}"), text, zero).map(Some),
+            (None, Some(text)) => parse_duration(&from_spec.field(name), text, zero).map(Some),
+            (None, None) => Ok(None),
+        };
+        Ok(Durations {
+            interval: pick(&args.interval, &spec.interval, "interval", false)?
+                .unwrap_or(DEFAULT_INTERVAL),
+            initial_delay: pick(
+                &args.initial_delay,
+                &spec.initial_delay,
+                "initial-delay",
+                true,
+            )?
+            .unwrap_or(Duration::ZERO),
+            deadline: pick(&args.deadline, &spec.deadline, "deadline", false)?,
+            probe_timeout: pick(&args.probe_timeout, &None, "probe-timeout", false)?
+                .unwrap_or(gantry_checks::DEFAULT_HTTP_TIMEOUT),
+            latency_limit: pick(&args.latency_limit, &None, "latency-limit", false)?,
+        })
+    }
+}
+
+fn check_from_spec(
+    check: &CheckSpec,
+    index: usize,
+    spec: &CanarySpec,
+    durations: &Durations,
+    file: &Path,
+) -> Result<Check, CliError> {
+    let field = |name: &str| format!("{} checks[{index}].{name}", file.display());
+    let duration = |name: &str, text: &Option<String>, default: Duration| match text {
+        Some(text) => parse_duration(&field(name), text, false),
+        None => Ok(default),
+    };
+    let built = match check {
+        CheckSpec::Http(http) => Check::Http(HttpProbe {
+            name: http.name.clone(),
+            url: http_url(&field("url"), &http.url)?,
+            method: method(&field("method"), http.method.as_deref().unwrap_or("GET"))?,
+            headers: http
+                .headers
+                .iter()
+                .map(|(k, v)| (k.clone(), v.clone()))
+                .collect(),
+            expected_status: http.expect_status.clone(),
+            latency_limit: http
+                .latency_limit
+                .as_ref()
+                .map(|l| parse_duration(&field("latency-limit"), l, false))
+                .transpose()?,
+            timeout: duration("timeout", &http.timeout, durations.probe_timeout)?,
+            body_regex: http
+                .expect_body
+                .as_deref()
+                .map(|r| body_regex(&field("expect-body"), r))
+                .transpose()?,
+            json_pointer: http
+                .expect_json
+                .as_ref()
+                .map(|j| {
+                    gantry_checks::parse_json_pointer_check(&format!("{}={}", j.pointer, j.equals))
+                        .map_err(|e| usage(format!("invalid {}: {e}", field("expect-json"))))
+                })
+                .transpose()?,
+        }),
+        CheckSpec::Prometheus(query) => {
+            let server = prometheus_for(query.prometheus.as_ref(), spec, &field("prometheus"))?;
+            thresholds(
+                &field("query"),
+                &query.query,
+                query.min,
+                query.max,
+                &field("min"),
+                &field("max"),
+            )?;
+            Check::Prometheus(PrometheusQuery {
+                name: query.name.clone(),
+                base: server.base,
+                query: query.query.clone(),
+                min: query.min,
+                max: query.max,
+                timeout: server.timeout.unwrap_or(durations.probe_timeout),
+                bearer_token: server.token,
+            })
+        }
+        CheckSpec::Judge(_) => {
+            return Err(usage(format!(
+                "{}: judge checks are not wired into the binary yet",
+                field("type")
+            )));
+        }
+    };
+    built
+        .validate()
+        .map_err(|e| usage(format!("{} checks[{index}]: {e}", file.display())))?;
+    Ok(built)
+}
+
+struct Server {
+    base: url::Url,
+    token: Option<String>,
+    timeout: Option<Duration>,
+}
+
+/// The check's own Prometheus, else the spec's.
+fn prometheus_for(
+    own: Option<&spec::PrometheusSpec>,
+    spec: &CanarySpec,
+    field: &str,
+) -> Result<Server, CliError> {
+    let Some(server) = own.or(spec.prometheus.as_ref()) else {
+        return Err(usage(format!(
+            "{field}: no Prometheus for this check: set `prometheus: {{url: …}}` at the top of the spec or in the check"
+        )));
+    };
+    Ok(Server {
+        base: http_url(&format!("{field}.url"), &server.url)?,
+        token: server.token.clone(),
+        timeout: server
+            .timeout
+            .as_ref()
+            .map(|t| parse_duration(&format!("{field}.timeout"), t, false))
+            .transpose()?,
+    })
+}
+
+fn mask_spec_secrets(spec: &CanarySpec, printer: &mut Printer) -> Result<(), CliError> {
+    let mut secrets: Vec<&str> = Vec::new();
+    let servers = spec
+        .prometheus
+        .iter()
+        .chain(spec.checks.iter().filter_map(|c| match c {
+            CheckSpec::Prometheus(q) => q.prometheus.as_ref(),
+            CheckSpec::Judge(j) => j.prometheus.as_ref(),
+            CheckSpec::Http(_) => None,
+        }));
+    for server in servers {
+        secrets.extend(server.token.as_deref());
+    }
+    for check in &spec.checks {
+        if let CheckSpec::Http(http) = check {
+            secrets.extend(http.headers.values().map(String::as_str));
+        }
+    }
+    let webhooks = spec
+        .abort
+        .iter()
+        .chain(spec.traffic.iter().filter_map(|t| t.webhook.as_ref()))
+        .chain(spec.hooks.iter().filter_map(|h| h.webhook.as_ref()));
+    for webhook in webhooks {
+        secrets.extend(webhook.headers.values().map(String::as_str));
+    }
+    for secret in secrets.into_iter().filter(|s| !s.trim().is_empty()) {
+        printer.mask(secret)?;
+    }
+    Ok(())
+}
+
+fn pick(flag: &Option<String>, field: &Option<String>) -> String {
+    flag.clone().or_else(|| field.clone()).unwrap_or_default()
+}
+
+fn http_url(name: &str, raw: &str) -> Result<url::Url, CliError> {
+    url::Url::parse(raw.trim())
+        .ok()
+        .filter(|u| matches!(u.scheme(), "http" | "https") && u.host_str().is_some())
+        .ok_or_else(|| {
+            usage(format!(
+                "invalid {name} `{raw}`: expected an http:// or https:// URL"
+            ))
+        })
+}
+
+fn method(name: &str, text: &str) -> Result<reqwest::Method, CliError> {
+    reqwest::Method::from_bytes(text.trim().to_ascii_uppercase().as_bytes())
+        .map_err(|_| usage(format!("invalid {name} `{text}`")))
+}
+
+fn body_regex(name: &str, text: &str) -> Result<regex::Regex, CliError> {
+    regex::Regex::new(text).map_err(|e| usage(format!("invalid {name} `{text}`: {e}")))
+}
+
+fn thresholds(
+    name: &str,
+    query: &str,
+    min: Option<f64>,
+    max: Option<f64>,
+    min_name: &str,
+    max_name: &str,
+) -> Result<(), CliError> {
+    if min.is_none() && max.is_none() {
+        return Err(usage(format!(
+            "{name} `{query}` needs a threshold: {max_name}, {min_name} or both"
+        )));
+    }
+    if let (Some(min), Some(max)) = (min, max) {
+        if min > max {
+            return Err(usage(format!(
+                "{min_name} {min} is above {max_name} {max}: nothing could pass"
+            )));
+        }
+    }
+    Ok(())
+}
