@@ -3,6 +3,7 @@
 //! inconclusive (exit 4), explaining each measurement and the decision.
 
 mod args;
+mod deployment;
 mod plan;
 mod report;
 mod watch;
@@ -37,6 +38,8 @@ struct Cli {
     #[command(flatten)]
     analysis: args::AnalysisArgs,
     #[command(flatten)]
+    deployment: deployment::DeploymentArgs,
+    #[command(flatten)]
     global: GlobalArgs,
 }
 
@@ -46,5 +49,6 @@ fn main() -> ExitCode {
 
 fn dispatch(cli: Cli, printer: &mut Printer) -> Result<ExitStatus, CliError> {
     let plan = cli.analysis.plan(printer)?;
-    watch::run(&plan, printer)
+    let tracker = cli.deployment.tracker(printer)?;
+    watch::run(&plan, tracker, printer)
 }

@@ -8,6 +8,7 @@ use gantry_checks::Measurement;
 use gantry_cli::{CliError, ExitStatus};
 use gantry_runner::Printer;
 
+use crate::deployment::Tracker;
 use crate::plan::Plan;
 use crate::report;
 
@@ -22,12 +23,42 @@ pub(crate) struct IntervalRecord {
     pub(crate) outcome: IntervalOutcome,
 }
 
-pub(crate) fn run(plan: &Plan, printer: &mut Printer) -> Result<ExitStatus, CliError> {
+pub(crate) fn run(
+    plan: &Plan,
+    mut tracker: Option<Tracker>,
+    printer: &mut Printer,
+) -> Result<ExitStatus, CliError> {
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
         .map_err(|e| CliError::external(anyhow::anyhow!("cannot start the async runtime: {e}")))?;
-    let (decision, history, tally, elapsed) = runtime.block_on(watch(plan, printer))?;
+    // The GitHub client blocks on a runtime of its own: it is used outside
+    // this one, before and after the analysis.
+    if let Some(tracker) = tracker.as_mut() {
+        let what = format!(
+            "canary analysis: {} check(s) every {}",
+            plan.checks.len(),
+            gantry_checks::format_duration(plan.interval)
+        );
+        tracker.start(&what, printer)?;
+    }
+    let watched = runtime.block_on(watch(plan, printer));
+    let (decision, history, tally, elapsed) = match watched {
+        Ok(watched) => watched,
+        Err(error) => {
+            if let Some(tracker) = tracker.as_mut() {
+                tracker.finish(
+                    Verdict::Inconclusive,
+                    &format!("{:#}", error.error()),
+                    printer,
+                )?;
+            }
+            return Err(error);
+        }
+    };
+    if let Some(tracker) = tracker.as_mut() {
+        tracker.finish(decision.verdict, &decision.reason, printer)?;
+    }
     report::finish(printer, plan, &decision, &history, &tally, elapsed)?;
     Ok(match decision.verdict {
         Verdict::Promote => ExitStatus::Success,

@@ -225,3 +225,11 @@ pub const GANTRY_ON_ROLLBACK: &str = "GANTRY_ON_ROLLBACK";
 pub const GANTRY_HOOK_TIMEOUT: &str = "GANTRY_HOOK_TIMEOUT";
 /// Webhook polled every interval: a 2xx answer rolls back at once.
 pub const GANTRY_ABORT_WEBHOOK: &str = "GANTRY_ABORT_WEBHOOK";
+/// Create a GitHub Deployment for this environment and report the canary on it.
+pub const GANTRY_DEPLOYMENT_ENVIRONMENT: &str = "GANTRY_DEPLOYMENT_ENVIRONMENT";
+/// Report the canary on this existing GitHub Deployment.
+pub const GANTRY_DEPLOYMENT_ID: &str = "GANTRY_DEPLOYMENT_ID";
+/// The ref of the GitHub Deployment (default: GITHUB_SHA).
+pub const GANTRY_DEPLOYMENT_REF: &str = "GANTRY_DEPLOYMENT_REF";
+/// Where the deployed service answers, shown on the GitHub environment.
+pub const GANTRY_ENVIRONMENT_URL: &str = "GANTRY_ENVIRONMENT_URL";

@@ -275,7 +275,7 @@ fn decode_base64(endpoint: &str, text: &str) -> Result<Vec<u8>, Error> {
         })
 }
 
-fn segments<'a>(repo: &'a Repository, rest: &[&'a str]) -> Vec<&'a str> {
+pub(crate) fn segments<'a>(repo: &'a Repository, rest: &[&'a str]) -> Vec<&'a str> {
     let mut out = vec!["repos", repo.owner.as_str(), repo.name.as_str()];
     out.extend_from_slice(rest);
     out

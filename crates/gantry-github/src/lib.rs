@@ -12,6 +12,9 @@
 //! - Pull requests: find the open one for a head, create, update, labels,
 //!   requested reviewers, GraphQL `enablePullRequestAutoMerge`.
 //!
+//! - Deployments and deployment statuses, for gantry-canary's progress and
+//!   decision on the environment page.
+//!
 //! Retries ([`RetryPolicy`]): 5xx, 429, 403 with `retry-after` or an
 //! exhausted `x-ratelimit-remaining` (GitHub's secondary and primary rate
 //! limits), GraphQL `RATE_LIMITED`, connection failures; the server's
@@ -21,12 +24,17 @@
 //! sensitive); it is never in a URL, a log line or an error.
 
 mod client;
+mod deployments;
 mod endpoints;
 mod error;
 mod repository;
 mod retry;
 
 pub use client::{Config, DEFAULT_API_URL, GitHub, graphql_url_for};
+pub use deployments::{
+    Deployment, DeploymentState, DeploymentStatus, MAX_DESCRIPTION, NewDeployment,
+    NewDeploymentStatus, truncate_description,
+};
 pub use endpoints::{
     AutoMerge, CommitOnBranch, CommitOutcome, GitCommit, Label, MergeMethod, NewPull, PullRef,
     PullRequest, Team, Tree, TreeEntry, User, split_message,

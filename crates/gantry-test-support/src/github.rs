@@ -19,6 +19,8 @@
 //!   `…/contents/{path}?ref=`, `…/commits/{sha}` (with `verification`);
 //! - `GET|POST …/pulls`, `GET|PATCH …/pulls/{n}`,
 //!   `POST …/pulls/{n}/requested_reviewers`, `GET|POST …/issues/{n}/labels`;
+//! - `POST …/deployments`, `POST|GET …/deployments/{id}/statuses`
+//!   (`auto_inactive` turns the environment's earlier successes inactive);
 //! - `POST /graphql`: `createCommitOnBranch` (`expectedHeadOid`
 //!   compare-and-swap; a stale head is HTTP 200 with an error of type
 //!   `STALE_DATA`, as GitHub answers) and `enablePullRequestAutoMerge`.
@@ -147,6 +149,23 @@ pub struct FakePull {
     pub auto_merge: Option<String>,
 }
 
+/// A deployment the fake holds, with its statuses in order.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FakeDeployment {
+    /// Its id.
+    pub id: u64,
+    /// The ref asked for.
+    pub git_ref: String,
+    /// The commit it resolved to.
+    pub sha: String,
+    /// The environment.
+    pub environment: String,
+    /// The description.
+    pub description: String,
+    /// Its statuses, oldest first: (state, description, log_url).
+    pub statuses: Vec<(String, String, Option<String>)>,
+}
+
 #[derive(Debug)]
 struct Rule {
     method: String,
@@ -165,6 +184,7 @@ struct OtherWriter {
 #[derive(Debug)]
 struct State {
     pulls: Vec<FakePull>,
+    deployments: Vec<FakeDeployment>,
     rules: Vec<Rule>,
     seen: Vec<Seen>,
     verified: BTreeSet<String>,
@@ -228,6 +248,7 @@ impl FakeGitHub {
             base_url: format!("http://{addr}"),
             state: Mutex::new(State {
                 pulls: Vec::new(),
+                deployments: Vec::new(),
                 rules: Vec::new(),
                 seen: Vec::new(),
                 verified: BTreeSet::new(),
@@ -323,6 +344,11 @@ impl FakeGitHub {
     /// Every pull request, by number.
     pub fn pulls(&self) -> Vec<FakePull> {
         lock(&self.shared.state).pulls.clone()
+    }
+
+    /// The deployments created so far, with their statuses.
+    pub fn deployments(&self) -> Vec<FakeDeployment> {
+        lock(&self.shared.state).deployments.clone()
     }
 
     /// Close pull request `number` (as a person would).
@@ -685,6 +711,9 @@ fn route(shared: &Shared, request: &Request) -> Reply {
             Ok(Reply::json(200, &labels_json(&p.labels)))
         }),
         ("POST", ["issues", n, "labels"]) => add_labels(shared, n, &body),
+        ("POST", ["deployments"]) => create_deployment(shared, &body),
+        ("POST", ["deployments", id, "statuses"]) => create_deployment_status(shared, id, &body),
+        ("GET", ["deployments", id, "statuses"]) => list_deployment_statuses(shared, id),
         _ => Err(Reply::not_found()),
     };
     result.unwrap_or_else(|reply| reply)
@@ -1125,6 +1154,155 @@ fn list_pulls(shared: &Shared, query: &BTreeMap<String, String>) -> Reply {
         .collect();
     out.reverse();
     Reply::json(200, &Value::Array(out))
+}
+
+// ---------------------------------------------------------- deployments
+
+fn deployment_json(shared: &Shared, d: &FakeDeployment) -> Value {
+    let url = format!(
+        "{}/repos/{}/{}/deployments/{}",
+        shared.base_url, shared.owner, shared.name, d.id
+    );
+    json!({
+        "id": d.id, "node_id": format!("DE_kwDOfake{:04}", d.id), "url": url,
+        "sha": d.sha, "ref": d.git_ref, "task": "deploy", "payload": {},
+        "environment": d.environment, "original_environment": d.environment,
+        "description": d.description, "statuses_url": format!("{url}/statuses"),
+        "created_at": "2026-01-01T00:00:00Z", "updated_at": "2026-01-01T00:00:00Z",
+    })
+}
+
+fn deployment_status_json(d: &FakeDeployment, index: usize) -> Value {
+    let (state, description, log_url) = &d.statuses[index];
+    json!({
+        "id": d.id * 1000 + index as u64 + 1, "state": state, "description": description,
+        "environment": d.environment, "log_url": log_url, "target_url": log_url,
+        "created_at": "2026-01-01T00:00:00Z",
+    })
+}
+
+fn create_deployment(shared: &Shared, body: &Value) -> Answer {
+    let git_ref = str_field(body, "ref").ok_or_else(|| {
+        Reply::validation(
+            None,
+            json!({"resource": "Deployment", "field": "ref", "code": "missing_field"}),
+        )
+    })?;
+    let sha = branch_tip(shared, git_ref)
+        .or_else(|| {
+            git(
+                shared,
+                &[
+                    "rev-parse",
+                    "--verify",
+                    "--quiet",
+                    &format!("{git_ref}^{{commit}}"),
+                ],
+            )
+            .ok()
+            .filter(|s| is_sha(s))
+        })
+        .ok_or_else(|| Reply::error(422, &format!("No ref found for: {git_ref}")))?;
+    let mut state = lock(&shared.state);
+    let deployment = FakeDeployment {
+        id: state.deployments.len() as u64 + 1,
+        git_ref: git_ref.to_owned(),
+        sha,
+        environment: str_field(body, "environment")
+            .unwrap_or("production")
+            .to_owned(),
+        description: str_field(body, "description")
+            .unwrap_or_default()
+            .to_owned(),
+        statuses: Vec::new(),
+    };
+    let reply = Reply::json(201, &deployment_json(shared, &deployment));
+    state.deployments.push(deployment);
+    Ok(reply)
+}
+
+fn create_deployment_status(shared: &Shared, id: &str, body: &Value) -> Answer {
+    const STATES: &[&str] = &[
+        "error",
+        "failure",
+        "inactive",
+        "in_progress",
+        "queued",
+        "pending",
+        "success",
+    ];
+    let id: u64 = id.parse().map_err(|_| Reply::not_found())?;
+    let status = str_field(body, "state")
+        .filter(|s| STATES.contains(s))
+        .ok_or_else(|| {
+            Reply::validation(
+                None,
+                json!({"resource": "DeploymentStatus", "field": "state", "code": "invalid"}),
+            )
+        })?
+        .to_owned();
+    let description = str_field(body, "description")
+        .unwrap_or_default()
+        .to_owned();
+    if description.chars().count() > 140 {
+        return Err(Reply::validation(
+            Some("description is too long (maximum is 140 characters)"),
+            json!({"resource": "DeploymentStatus", "field": "description", "code": "custom"}),
+        ));
+    }
+    let log_url = str_field(body, "log_url").map(str::to_owned);
+    let mut state = lock(&shared.state);
+    let Some(environment) = state
+        .deployments
+        .iter()
+        .find(|d| d.id == id)
+        .map(|d| d.environment.clone())
+    else {
+        return Err(Reply::not_found());
+    };
+    // auto_inactive (default true): a success makes the environment's
+    // other successful deployments inactive, as GitHub does.
+    if status == "success" && body.get("auto_inactive").and_then(Value::as_bool) != Some(false) {
+        for other in state
+            .deployments
+            .iter_mut()
+            .filter(|d| d.id != id && d.environment == environment)
+        {
+            if other
+                .statuses
+                .last()
+                .is_some_and(|(s, _, _)| s == "success")
+            {
+                other
+                    .statuses
+                    .push(("inactive".to_owned(), String::new(), None));
+            }
+        }
+    }
+    let Some(deployment) = state.deployments.iter_mut().find(|d| d.id == id) else {
+        return Err(Reply::not_found());
+    };
+    deployment.statuses.push((status, description, log_url));
+    Ok(Reply::json(
+        201,
+        &deployment_status_json(deployment, deployment.statuses.len() - 1),
+    ))
+}
+
+fn list_deployment_statuses(shared: &Shared, id: &str) -> Answer {
+    let id: u64 = id.parse().map_err(|_| Reply::not_found())?;
+    let state = lock(&shared.state);
+    let deployment = state
+        .deployments
+        .iter()
+        .find(|d| d.id == id)
+        .ok_or_else(Reply::not_found)?;
+    // Newest first, as GitHub lists them.
+    let statuses: Vec<Value> = (0..deployment.statuses.len())
+        .rev()
+        .map(|i| deployment_status_json(deployment, i))
+        .collect();
+    Ok(Reply::json(200, &Value::Array(statuses)))
 }
 
 fn str_field<'a>(body: &'a Value, key: &str) -> Option<&'a str> {

@@ -6,6 +6,7 @@
 mod act;
 mod canary;
 mod canary_act;
+mod canary_deployment;
 mod canary_rig;
 mod canary_spec;
 mod cli;
