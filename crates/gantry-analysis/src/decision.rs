@@ -192,16 +192,16 @@ impl Analysis {
                 ),
             });
         }
-        if let Some(limit) = p.consecutive_limit.filter(|&l| l > 0) {
-            if t.consecutive >= limit {
-                return Some(Decision {
-                    verdict: Verdict::Rollback,
-                    reason: format!(
-                        "rollback: {} failed interval(s) in a row ≥ consecutive limit {limit} ({} failed in all)",
-                        t.consecutive, t.failed
-                    ),
-                });
-            }
+        if let Some(limit) = p.consecutive_limit.filter(|&l| l > 0)
+            && t.consecutive >= limit
+        {
+            return Some(Decision {
+                verdict: Verdict::Rollback,
+                reason: format!(
+                    "rollback: {} failed interval(s) in a row ≥ consecutive limit {limit} ({} failed in all)",
+                    t.consecutive, t.failed
+                ),
+            });
         }
         if t.provider_errors > p.provider_error_budget {
             return Some(Decision {
@@ -227,6 +227,31 @@ impl Analysis {
             });
         }
         None
+    }
+
+    /// Roll back now, whatever the intervals said so far: an abort webhook
+    /// answered 2xx, or an operator asked. `reason` says who asked and why
+    /// (`abort webhook: bad deploy`); the decision adds the counts so far.
+    /// A decision already made stands (as with [`Analysis::deadline`]): the
+    /// caller acts on a decision as soon as it is made, so there is
+    /// nothing left to abort.
+    pub fn abort(&mut self, reason: String) -> Decision {
+        if let Some(d) = &self.decision {
+            return d.clone();
+        }
+        let t = &self.tally;
+        let reason = reason.trim();
+        let reason = reason.strip_prefix("rollback: ").unwrap_or(reason);
+        let reason = if reason.is_empty() { "aborted" } else { reason };
+        let decision = Decision {
+            verdict: Verdict::Rollback,
+            reason: format!(
+                "rollback: {reason} (aborted after {} interval(s): {} passed, {} failed, {} without data, {} with provider errors)",
+                t.intervals, t.passed, t.failed, t.no_data, t.provider_errors
+            ),
+        };
+        self.decision = Some(decision.clone());
+        decision
     }
 
     /// The hard deadline: decide now. Without enough evidence to promote

@@ -15,6 +15,7 @@
 mod decision;
 mod judge;
 mod mann_whitney;
+mod steps;
 
 pub use decision::{
     Analysis, CheckOutcome, Decision, IntervalOutcome, NoDataPolicy, Policy, Tally, Verdict,
@@ -26,3 +27,4 @@ pub use judge::{
 pub use mann_whitney::{
     MannWhitney, Method, hodges_lehmann, mann_whitney_u, median_in_place, normal_sf,
 };
+pub use steps::{StepAction, Steps, StepsError, parse_steps};

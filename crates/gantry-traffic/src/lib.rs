@@ -6,6 +6,22 @@
 //! lives in a Gateway API `HTTPRoute`, NGINX ingress annotations, an Istio
 //! `VirtualService`, replica counts, a Cloud Run traffic split, or a
 //! user's own script or webhook.
+//!
+//! This crate has the last two: [`CommandShifter`] (`sh -c` with
+//! `GANTRY_CANARY_WEIGHT`/`GANTRY_STABLE_WEIGHT`) and [`WebhookShifter`]
+//! (`POST {"canaryWeight": N, "stableWeight": M}`). Their runners,
+//! [`exec`] (a shell command in its own process group, killed whole at
+//! its timeout, output bounded) and [`post`] (a JSON webhook call with
+//! masked secrets), are public because gantry-hooks runs its command and
+//! webhook hooks with them: one runner for both.
+
+mod command;
+pub mod exec;
+pub mod post;
+mod webhook;
+
+pub use command::{CANARY_WEIGHT_VAR, CommandShifter, DEFAULT_SHIFT_TIMEOUT, STABLE_WEIGHT_VAR};
+pub use webhook::WebhookShifter;
 
 use futures_util::future::BoxFuture;
 
