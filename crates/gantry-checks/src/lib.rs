@@ -12,6 +12,10 @@
 //! - [`query_samples`] / [`Prometheus::range`]: a range query's values,
 //!   for the canary-versus-baseline judge; [`preflight_prometheus`] before
 //!   the analysis starts.
+//! - [`Comparison`]: the canary-versus-baseline judge (after Kayenta):
+//!   each [`ComparedMetric`]'s query over the last window for the canary
+//!   and for the baseline, compared with a Mann-Whitney test and weighed
+//!   into a score; a marginal score fails, too few samples is no data.
 //!
 //! Every outcome is a [`gantry_analysis::CheckOutcome`] in a
 //! [`Measurement`] with the value, the threshold and a one-line detail.
@@ -26,6 +30,7 @@
 
 mod error;
 mod http;
+mod judge;
 mod prometheus;
 mod template;
 mod text;
@@ -34,6 +39,10 @@ use gantry_analysis::CheckOutcome;
 
 pub use error::CheckError;
 pub use http::{DEFAULT_HTTP_TIMEOUT, HttpProbe, MAX_BODY};
+pub use judge::{
+    ComparedMetric, Comparison, DEFAULT_MARGINAL_SCORE, DEFAULT_PASS_SCORE, DEFAULT_STEP,
+    DEFAULT_WINDOW, direction_name, parse_direction,
+};
 pub use prometheus::{
     DEFAULT_PROMETHEUS_TIMEOUT, Point, Prometheus, PrometheusQuery, preflight_prometheus,
     query_samples,
@@ -84,6 +93,8 @@ pub enum Check {
     Http(HttpProbe),
     /// A Prometheus instant query.
     Prometheus(PrometheusQuery),
+    /// The canary-versus-baseline judge over Prometheus metrics.
+    Judge(Comparison),
 }
 
 impl Check {
@@ -92,6 +103,7 @@ impl Check {
         match self {
             Check::Http(probe) => probe.display_name(),
             Check::Prometheus(query) => query.display_name(),
+            Check::Judge(judge) => judge.display_name(),
         }
     }
 
@@ -100,6 +112,7 @@ impl Check {
         match self {
             Check::Http(probe) => probe.threshold(),
             Check::Prometheus(query) => query.threshold(),
+            Check::Judge(judge) => judge.threshold(),
         }
     }
 
@@ -110,6 +123,7 @@ impl Check {
         match self {
             Check::Http(probe) => probe.measure(client, templating).await,
             Check::Prometheus(query) => query.measure(client, templating).await,
+            Check::Judge(judge) => judge.measure(client, templating).await,
         }
     }
 
@@ -119,6 +133,7 @@ impl Check {
         match self {
             Check::Http(probe) => probe.validate(),
             Check::Prometheus(query) => query.validate(),
+            Check::Judge(judge) => judge.validate(),
         }
     }
 
@@ -129,6 +144,28 @@ impl Check {
         match self {
             Check::Http(probe) => probe.secrets(),
             Check::Prometheus(query) => query.secrets(),
+            Check::Judge(judge) => judge.secrets(),
+        }
+    }
+
+    /// Before the first interval: Prometheus answers and every query
+    /// parses (a typo is bad input, exit 2; an unreachable Prometheus an
+    /// outside failure, exit 3). Nothing to do for an HTTP probe.
+    pub async fn preflight(
+        &self,
+        client: &reqwest::Client,
+        templating: &Templating,
+    ) -> Result<(), CheckError> {
+        match self {
+            Check::Http(_) => Ok(()),
+            Check::Prometheus(query) => {
+                query.endpoint().preflight(client).await?;
+                query.preflight(client, templating).await
+            }
+            Check::Judge(judge) => {
+                judge.endpoint().preflight(client).await?;
+                judge.preflight(client, templating).await
+            }
         }
     }
 }

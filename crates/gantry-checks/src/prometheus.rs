@@ -25,7 +25,7 @@ pub const DEFAULT_PROMETHEUS_TIMEOUT: Duration = Duration::from_secs(10);
 /// The largest answer read.
 const MAX_ANSWER: usize = 16 * 1024 * 1024;
 /// Prometheus refuses range queries of more points than this.
-const MAX_POINTS: u64 = 11_000;
+pub(crate) const MAX_POINTS: u64 = 11_000;
 
 /// A Prometheus query checked against thresholds every interval.
 #[derive(Clone)]
@@ -132,10 +132,10 @@ impl PrometheusQuery {
                 return Err(invalid(format!("{name} must be a finite number")));
             }
         }
-        if let (Some(min), Some(max)) = (self.min, self.max) {
-            if min > max {
-                return Err(invalid(format!("min {min} is above max {max}")));
-            }
+        if let (Some(min), Some(max)) = (self.min, self.max)
+            && min > max
+        {
+            return Err(invalid(format!("min {min} is above max {max}")));
         }
         if self.timeout.is_zero() {
             return Err(invalid("the timeout must be above zero".to_owned()));
@@ -155,26 +155,12 @@ impl PrometheusQuery {
         templating: &Templating,
     ) -> Result<(), CheckError> {
         let query = templating.render(&self.query)?;
-        match self
+        let answer = self
             .endpoint()
             .instant(client, &query, SystemTime::now())
             .await
-        {
-            Ok(_)
-            | Err(CheckError::TooManySeries { .. } | CheckError::UnsupportedResult { .. }) => {
-                Ok(())
-            }
-            Err(CheckError::PrometheusHttp {
-                url,
-                status: 400,
-                message: Some(message),
-            }) if message.starts_with("bad_data") => Err(CheckError::BadQuery {
-                url,
-                query,
-                message,
-            }),
-            Err(err) => Err(err),
-        }
+            .map(|_| ());
+        bad_query(answer, query)
     }
 
     /// Run the query once (at now) and judge its value.
@@ -212,21 +198,21 @@ impl PrometheusQuery {
 
     /// The verdict on a finite value, with the arithmetic.
     fn judge(&self, value: f64) -> (CheckOutcome, String) {
-        if let Some(max) = self.max {
-            if value > max {
-                return (
-                    CheckOutcome::Fail,
-                    format!("{} > {max}", text::number_against(value, max)),
-                );
-            }
+        if let Some(max) = self.max
+            && value > max
+        {
+            return (
+                CheckOutcome::Fail,
+                format!("{} > {max}", text::number_against(value, max)),
+            );
         }
-        if let Some(min) = self.min {
-            if value < min {
-                return (
-                    CheckOutcome::Fail,
-                    format!("{} < {min}", text::number_against(value, min)),
-                );
-            }
+        if let Some(min) = self.min
+            && value < min
+        {
+            return (
+                CheckOutcome::Fail,
+                format!("{} < {min}", text::number_against(value, min)),
+            );
         }
         let detail = match (self.min, self.max) {
             (None, None) => text::number(value),
@@ -281,10 +267,10 @@ impl Prometheus {
     /// Values to mask: the token and the URL's secrets.
     pub fn secrets(&self) -> Vec<String> {
         let mut secrets = text::url_secrets(&self.base);
-        if let Some(token) = &self.bearer_token {
-            if !token.is_empty() {
-                secrets.push(token.clone());
-            }
+        if let Some(token) = &self.bearer_token
+            && !token.is_empty()
+        {
+            secrets.push(token.clone());
         }
         secrets
     }
@@ -372,6 +358,45 @@ impl Prometheus {
         end: SystemTime,
         step: Duration,
     ) -> Result<Vec<Point>, CheckError> {
+        let mut series = self.range_series(client, query, start, end, step).await?;
+        match series.len() {
+            0 => Ok(Vec::new()),
+            1 => Ok(series.swap_remove(0)),
+            count => Err(CheckError::TooManySeries {
+                query: query.to_owned(),
+                count,
+            }),
+        }
+    }
+
+    /// Run `query` as a short range query (two points, `step` apart) to
+    /// refuse what Prometheus cannot parse as a range query (a syntax
+    /// error, a range vector) as bad input ([`CheckError::BadQuery`]),
+    /// like [`PrometheusQuery::preflight`]; any result is `Ok`.
+    pub(crate) async fn preflight_range(
+        &self,
+        client: &reqwest::Client,
+        query: &str,
+        step: Duration,
+    ) -> Result<(), CheckError> {
+        let end = SystemTime::now();
+        let start = end.checked_sub(step).unwrap_or(end);
+        let answer = self
+            .range_series(client, query, start, end, step)
+            .await
+            .map(|_| ());
+        bad_query(answer, query.to_owned())
+    }
+
+    /// A range query's points, one list per series (in Prometheus's order).
+    pub(crate) async fn range_series(
+        &self,
+        client: &reqwest::Client,
+        query: &str,
+        start: SystemTime,
+        end: SystemTime,
+        step: Duration,
+    ) -> Result<Vec<Vec<Point>>, CheckError> {
         let invalid = |reason: String| CheckError::Range {
             query: query.to_owned(),
             reason,
@@ -417,23 +442,21 @@ impl Prometheus {
         let series = data["result"]
             .as_array()
             .ok_or_else(|| bad("a matrix result that is not a list".to_owned()))?;
-        match series.as_slice() {
-            [] => Ok(Vec::new()),
-            [one] => one["values"]
-                .as_array()
-                .ok_or_else(|| bad("a series without values".to_owned()))?
-                .iter()
-                .map(|point| parse_point(point).map_err(bad))
-                .collect(),
-            many => Err(CheckError::TooManySeries {
-                query: query.to_owned(),
-                count: many.len(),
-            }),
-        }
+        series
+            .iter()
+            .map(|one| {
+                one["values"]
+                    .as_array()
+                    .ok_or_else(|| bad("a series without values".to_owned()))?
+                    .iter()
+                    .map(|point| parse_point(point).map_err(bad))
+                    .collect()
+            })
+            .collect()
     }
 
     /// `base` + `/segments…`, without the base's query or fragment.
-    fn api_url(&self, segments: &[&str]) -> Result<Url, CheckError> {
+    pub(crate) fn api_url(&self, segments: &[&str]) -> Result<Url, CheckError> {
         let unusable = |reason: &str| CheckError::Url {
             url: text::display_url(&self.base),
             reason: reason.to_owned(),
@@ -453,7 +476,7 @@ impl Prometheus {
         Ok(url)
     }
 
-    fn authorization(&self) -> Result<Option<HeaderValue>, CheckError> {
+    pub(crate) fn authorization(&self) -> Result<Option<HeaderValue>, CheckError> {
         let Some(token) = &self.bearer_token else {
             return Ok(None);
         };
@@ -592,6 +615,27 @@ fn parse_value(text: &str) -> Option<f64> {
 fn unix_seconds(time: SystemTime) -> String {
     let since = time.duration_since(UNIX_EPOCH).unwrap_or_default();
     format!("{}.{:03}", since.as_secs(), since.subsec_millis())
+}
+
+/// A preflight's answer: a query Prometheus calls `bad_data` is bad input;
+/// an answer about a valid query (several series, a result type a check
+/// cannot use) is fine, as the data may change.
+fn bad_query(answer: Result<(), CheckError>, query: String) -> Result<(), CheckError> {
+    match answer {
+        Ok(()) | Err(CheckError::TooManySeries { .. } | CheckError::UnsupportedResult { .. }) => {
+            Ok(())
+        }
+        Err(CheckError::PrometheusHttp {
+            url,
+            status: 400,
+            message: Some(message),
+        }) if message.starts_with("bad_data") => Err(CheckError::BadQuery {
+            url,
+            query,
+            message,
+        }),
+        Err(err) => Err(err),
+    }
 }
 
 /// Whether Prometheus at `base` answers (see [`Prometheus::preflight`]);

@@ -6,12 +6,14 @@
 //! by `tests/rig/install.sh`, which `make test` runs first. Where nothing real
 //! can run here, the fakes are ours and keep real state: the GitHub API
 //! (`github`, backed by a real bare repository), a fault-injecting proxy,
-//! a token server; and the canary app (`canary_app`) that Prometheus scrapes,
-//! with its load generator (`load`).
+//! a token server, the Cloud Run Admin API with its OAuth token endpoint and
+//! metadata server (`cloud_run`); and the canary app (`canary_app`) that
+//! Prometheus scrapes, with its load generator (`load`).
 
 pub mod act;
 pub mod canary_app;
 pub mod cli;
+pub mod cloud_run;
 pub mod fault_server;
 pub mod git_daemon;
 pub mod github;
