@@ -128,6 +128,44 @@ pub(crate) struct AnalysisArgs {
     #[arg(long = "canary-version", value_name = "VERSION", env = env_vars::GANTRY_CANARY_VERSION)]
     pub(crate) canary_version: Option<String>,
 
+    /// Canary traffic steps in percent, e.g. `10,25,50,100`: the analysis
+    /// runs (--count intervals) at each weight before the next; rollback
+    /// sets the weight back to 0. Needs --on-step or --step-webhook.
+    #[arg(long, value_name = "PERCENTS", env = env_vars::GANTRY_STEPS)]
+    pub(crate) steps: Option<String>,
+
+    /// Shell command that moves traffic, run with GANTRY_CANARY_WEIGHT and
+    /// GANTRY_STABLE_WEIGHT set; exit 0 means done.
+    #[arg(long, value_name = "COMMAND", env = env_vars::GANTRY_ON_STEP, conflicts_with = "step_webhook")]
+    pub(crate) on_step: Option<String>,
+
+    /// Webhook that moves traffic: POST `{"canaryWeight": N, "stableWeight": M, …}`, 2xx means done.
+    #[arg(long, value_name = "URL", env = env_vars::GANTRY_STEP_WEBHOOK)]
+    pub(crate) step_webhook: Option<String>,
+
+    /// Shell command run before the first interval (smoke tests, load);
+    /// a failure rolls back before any analysis (repeatable).
+    #[arg(long, value_name = "COMMAND", env = env_vars::GANTRY_PRE_ANALYSIS, value_delimiter = '\n')]
+    pub(crate) pre_analysis: Vec<String>,
+
+    /// Shell command run after the decision to promote (repeatable).
+    #[arg(long, value_name = "COMMAND", env = env_vars::GANTRY_ON_PROMOTE, value_delimiter = '\n')]
+    pub(crate) on_promote: Vec<String>,
+
+    /// Shell command run after the decision to roll back, e.g.
+    /// gantry-rollback (repeatable).
+    #[arg(long, value_name = "COMMAND", env = env_vars::GANTRY_ON_ROLLBACK, value_delimiter = '\n')]
+    pub(crate) on_rollback: Vec<String>,
+
+    /// Time limit of each hook and traffic shift [default: 60s for hooks, 30s for shifts].
+    #[arg(long, value_name = "DURATION", env = env_vars::GANTRY_HOOK_TIMEOUT, allow_hyphen_values = true)]
+    pub(crate) hook_timeout: Option<String>,
+
+    /// Webhook polled every interval: a 2xx answer rolls back at once
+    /// (Flagger's rollback hook); 4xx carries on; errors are provider errors.
+    #[arg(long, value_name = "URL", env = env_vars::GANTRY_ABORT_WEBHOOK)]
+    pub(crate) abort_webhook: Option<String>,
+
     /// The stable version the judge compares with, for its baseline queries.
     #[arg(long = "baseline-version", value_name = "VERSION", env = env_vars::GANTRY_BASELINE_VERSION)]
     pub(crate) baseline_version: Option<String>,

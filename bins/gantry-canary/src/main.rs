@@ -4,6 +4,7 @@
 
 mod args;
 mod deployment;
+mod effects;
 mod plan;
 mod report;
 mod watch;

@@ -5,13 +5,16 @@
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use gantry_analysis::{NoDataPolicy, Policy};
-use gantry_checks::{Check, HttpProbe, PrometheusQuery, Templating};
+use gantry_analysis::{Direction, MetricSpec, NoDataPolicy, Policy, Steps};
+use gantry_checks::{Check, ComparedMetric, Comparison, HttpProbe, PrometheusQuery, Templating};
 use gantry_cli::{CliError, parse_duration};
+use gantry_hooks::{AbortWebhook, Hook};
 use gantry_runner::Printer;
 use gantry_spec::canary::{self as spec, CanarySpec, CheckSpec};
+use gantry_traffic::TrafficShifter;
 
 use crate::args::{AnalysisArgs, NoDataArg};
+use crate::effects;
 
 const DEFAULT_INTERVAL: Duration = Duration::from_secs(10);
 const DEFAULT_COUNT: u32 = 10;
@@ -19,7 +22,6 @@ const DEFAULT_FAILURE_LIMIT: u32 = 1;
 const DEFAULT_PROVIDER_ERROR_BUDGET: u32 = 3;
 
 /// What to measure, how often, and the rules of the decision.
-#[derive(Debug)]
 pub(crate) struct Plan {
     pub(crate) checks: Vec<Check>,
     pub(crate) policy: Policy,
@@ -28,9 +30,13 @@ pub(crate) struct Plan {
     pub(crate) deadline: Duration,
     pub(crate) templating: Templating,
     pub(crate) report: Option<PathBuf>,
+    /// Traffic steps, and what moves the traffic (both or neither).
+    pub(crate) steps: Option<(Steps, Box<dyn TrafficShifter>)>,
+    pub(crate) hooks: Vec<Hook>,
+    pub(crate) abort: Option<AbortWebhook>,
 }
 
-fn usage(message: String) -> CliError {
+pub(crate) fn usage(message: String) -> CliError {
     CliError::usage(anyhow::anyhow!(message))
 }
 
@@ -59,9 +65,20 @@ impl AnalysisArgs {
         mask_spec_secrets(&spec, printer)?;
 
         let durations = Durations::merge(self, &spec, from_spec)?;
+        let baseline_version = self
+            .baseline_version
+            .clone()
+            .or_else(|| spec.canary.baseline_version.clone());
         let mut checks = Vec::new();
         for (index, check) in spec.checks.iter().enumerate() {
-            checks.push(check_from_spec(check, index, &spec, &durations, file)?);
+            checks.push(check_from_spec(
+                check,
+                index,
+                &spec,
+                &durations,
+                file,
+                &baseline_version,
+            )?);
         }
         checks.extend(self.checks_from_flags(&durations, printer)?);
         if checks.is_empty() {
@@ -105,8 +122,13 @@ impl AnalysisArgs {
                 )));
             }
         }
+        let effects = effects::plan(self, &spec, file, printer)?;
+        let step_count = effects.steps.as_ref().map_or(1, |(s, _)| s.len() as u32);
         let deadline = durations.deadline.unwrap_or_else(|| {
-            durations.initial_delay + durations.interval.saturating_mul(count.saturating_mul(2))
+            durations.initial_delay
+                + durations
+                    .interval
+                    .saturating_mul(count.saturating_mul(2).saturating_mul(step_count))
         });
         let templating = Templating {
             name: pick(&self.canary_name, &spec.canary.name),
@@ -122,6 +144,9 @@ impl AnalysisArgs {
             deadline,
             templating,
             report: self.report.clone(),
+            steps: effects.steps,
+            hooks: effects.hooks,
+            abort: effects.abort,
         })
     }
 
@@ -288,6 +313,7 @@ fn check_from_spec(
     spec: &CanarySpec,
     durations: &Durations,
     file: &Path,
+    baseline_version: &Option<String>,
 ) -> Result<Check, CliError> {
     let field = |name: &str| format!("{} checks[{index}].{name}", file.display());
     let duration = |name: &str, text: &Option<String>, default: Duration| match text {
@@ -345,11 +371,43 @@ fn check_from_spec(
                 bearer_token: server.token,
             })
         }
-        CheckSpec::Judge(_) => {
-            return Err(usage(format!(
-                "{}: judge checks are not wired into the binary yet",
-                field("type")
-            )));
+        CheckSpec::Judge(judge) => {
+            let server = prometheus_for(judge.prometheus.as_ref(), spec, &field("prometheus"))?;
+            let metrics = judge
+                .metrics
+                .iter()
+                .map(|m| {
+                    let direction = match m.direction {
+                        Some(spec::Direction::Increase) | None => Direction::Increase,
+                        Some(spec::Direction::Decrease) => Direction::Decrease,
+                        Some(spec::Direction::Either) => Direction::Either,
+                    };
+                    let defaults = MetricSpec::new(m.name.clone(), direction);
+                    ComparedMetric {
+                        name: m.name.clone(),
+                        query: m.query.clone(),
+                        canary_query: m.canary_query.clone(),
+                        baseline_query: m.baseline_query.clone(),
+                        direction,
+                        tolerance: m.tolerance.unwrap_or(defaults.tolerance),
+                        floor: m.floor.unwrap_or(defaults.floor),
+                        alpha: m.alpha.unwrap_or(defaults.alpha),
+                        weight: m.weight.unwrap_or(defaults.weight),
+                        critical: m.critical,
+                        min_samples: m.min_samples.unwrap_or(defaults.min_samples),
+                    }
+                })
+                .collect();
+            let mut comparison = Comparison::new(server.base, metrics);
+            comparison.name = judge.name.clone();
+            comparison.timeout = server.timeout.unwrap_or(durations.probe_timeout);
+            comparison.bearer_token = server.token;
+            comparison.baseline_version = baseline_version.clone();
+            comparison.window = duration("window", &judge.window, comparison.window)?;
+            comparison.step = duration("step", &judge.step, comparison.step)?;
+            comparison.pass = judge.pass_score.unwrap_or(comparison.pass);
+            comparison.marginal = judge.marginal_score.unwrap_or(comparison.marginal);
+            Check::Judge(comparison)
         }
     };
     built
@@ -422,7 +480,7 @@ fn pick(flag: &Option<String>, field: &Option<String>) -> String {
     flag.clone().or_else(|| field.clone()).unwrap_or_default()
 }
 
-fn http_url(name: &str, raw: &str) -> Result<url::Url, CliError> {
+pub(crate) fn http_url(name: &str, raw: &str) -> Result<url::Url, CliError> {
     url::Url::parse(raw.trim())
         .ok()
         .filter(|u| matches!(u.scheme(), "http" | "https") && u.host_str().is_some())

@@ -4,14 +4,15 @@
 
 use std::time::Duration;
 
-use gantry_analysis::{CheckOutcome, Decision, IntervalOutcome, Tally};
+use gantry_analysis::{CheckOutcome, Decision, IntervalOutcome};
 use gantry_checks::Measurement;
 use gantry_cli::{CliError, ResultExt};
 use gantry_runner::{Printer, Summary};
 use serde_json::json;
 
+use crate::effects::Event;
 use crate::plan::Plan;
-use crate::watch::IntervalRecord;
+use crate::watch::{IntervalRecord, Watched};
 
 fn verdict_word(outcome: CheckOutcome) -> &'static str {
     match outcome {
@@ -50,17 +51,22 @@ pub(crate) fn line(number: u32, at: Duration, m: &Measurement) -> String {
 pub(crate) fn finish(
     printer: &mut Printer,
     plan: &Plan,
-    decision: &Decision,
-    history: &[IntervalRecord],
-    tally: &Tally,
-    elapsed: Duration,
+    watched: &Watched,
 ) -> Result<(), CliError> {
+    let Watched {
+        decision,
+        history,
+        tally,
+        events,
+        elapsed,
+    } = watched;
     let intervals: Vec<serde_json::Value> = history
         .iter()
         .map(|r| {
             json!({
                 "interval": r.number,
                 "at_seconds": r.at.as_secs_f64(),
+                "canary_weight": r.weight,
                 "outcome": interval_word(r.outcome),
                 "checks": r.measurements.iter().map(|m| json!({
                     "check": m.check,
@@ -93,7 +99,16 @@ pub(crate) fn finish(
             "deadline_seconds": plan.deadline.as_secs_f64(),
         },
         "checks": plan.checks.iter().map(|c| c.name()).collect::<Vec<_>>(),
+        "steps": plan.steps.as_ref().map(|(s, _)| s.weights().to_vec()),
         "intervals": intervals,
+        "events": events.iter().map(|e| json!({
+            "at_seconds": e.at.as_secs_f64(),
+            "kind": e.kind,
+            "name": e.name,
+            "phase": e.phase,
+            "success": e.success,
+            "detail": e.detail,
+        })).collect::<Vec<_>>(),
     });
     let text = serde_json::to_string_pretty(&report).unwrap_or_default();
     if let Some(path) = &plan.report {
@@ -107,11 +122,16 @@ pub(crate) fn finish(
         "report",
         &serde_json::to_string(&report).unwrap_or_default(),
     )?;
-    printer.summary(&summary(plan, decision, history))?;
+    printer.summary(&summary(plan, decision, history, events))?;
     Ok(())
 }
 
-fn summary(plan: &Plan, decision: &Decision, history: &[IntervalRecord]) -> Summary {
+fn summary(
+    plan: &Plan,
+    decision: &Decision,
+    history: &[IntervalRecord],
+    events: &[Event],
+) -> Summary {
     let mut s = Summary::new();
     s.heading(3, &format!("gantry-canary: {}", decision.verdict.as_str()));
     s.paragraph(&decision.reason);
@@ -151,6 +171,22 @@ fn summary(plan: &Plan, decision: &Decision, history: &[IntervalRecord]) -> Summ
         ],
         &rows,
     );
+    if !events.is_empty() {
+        let rows: Vec<Vec<String>> = events
+            .iter()
+            .map(|e| {
+                vec![
+                    format!("{:.1}s", e.at.as_secs_f64()),
+                    e.kind.to_owned(),
+                    format!("`{}`", e.name),
+                    e.phase.clone(),
+                    if e.success { "ok" } else { "failed" }.to_owned(),
+                    e.detail.clone(),
+                ]
+            })
+            .collect();
+        s.table(&["at", "what", "name", "phase", "result", "detail"], &rows);
+    }
     let labels: Vec<String> = history
         .iter()
         .map(|r| format!("{:.0}s", r.at.as_secs_f64()))

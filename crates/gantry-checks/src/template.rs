@@ -84,7 +84,7 @@ pub fn promql_duration(d: Duration) -> String {
     if ms == 0 {
         return "1ms".to_owned();
     }
-    if ms % 1000 == 0 {
+    if ms.is_multiple_of(1000) {
         format!("{}s", ms / 1000)
     } else {
         format!("{ms}ms")

@@ -195,10 +195,10 @@ pub fn duration(d: Duration) -> String {
     if ms == 0 {
         return format!("{} µs", d.as_micros());
     }
-    if ms % 60_000 == 0 && ms >= 120_000 {
+    if ms.is_multiple_of(60_000) && ms >= 120_000 {
         return format!("{} min", ms / 60_000);
     }
-    if ms % 1000 == 0 {
+    if ms.is_multiple_of(1000) {
         return format!("{} s", ms / 1000);
     }
     if ms < 1000 {

@@ -289,11 +289,10 @@ fn handle(stream: TcpStream, shared: &Shared) -> io::Result<()> {
         if reader.read_line(&mut header)? == 0 || header.trim().is_empty() {
             break;
         }
-        if let Some((name, value)) = header.split_once(':') {
-            if name.trim().eq_ignore_ascii_case("authorization") {
+        if let Some((name, value)) = header.split_once(':')
+            && name.trim().eq_ignore_ascii_case("authorization") {
                 authorization = Some(value.trim().to_owned());
             }
-        }
     }
     let (path, query) = target.split_once('?').unwrap_or((&target, ""));
     let mut writer = &stream;

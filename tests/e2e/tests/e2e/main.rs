@@ -9,6 +9,7 @@ mod canary_act;
 mod canary_deployment;
 mod canary_rig;
 mod canary_spec;
+mod canary_steps;
 mod cli;
 mod gitops;
 mod gitops_act;

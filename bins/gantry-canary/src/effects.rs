@@ -1,0 +1,336 @@
+//! What the analysis does besides measuring: traffic steps and the
+//! shifter that moves traffic, hooks at each phase, the abort webhook.
+//! Planned from the flags and the spec (checked before anything runs), and
+//! run from the loop, each run recorded as an [`Event`] for the report.
+
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use gantry_analysis::{Steps, Verdict, parse_steps};
+use gantry_cli::{CliError, parse_duration};
+use gantry_hooks::{AbortWebhook, Action, Hook, HookContext, Phase, run_hook};
+use gantry_runner::Printer;
+use gantry_spec::canary::{CanarySpec, HookPhase};
+use gantry_traffic::{
+    CommandShifter, DEFAULT_SHIFT_TIMEOUT, ShiftError, TrafficShifter, WebhookShifter, Weight,
+};
+
+use crate::args::AnalysisArgs;
+use crate::plan::{http_url, usage};
+
+/// The planned effects.
+pub(crate) struct Effects {
+    pub(crate) steps: Option<(Steps, Box<dyn TrafficShifter>)>,
+    pub(crate) hooks: Vec<Hook>,
+    pub(crate) abort: Option<AbortWebhook>,
+}
+
+/// Something the analysis did, for the log and the report.
+#[derive(Debug, Clone)]
+pub(crate) struct Event {
+    /// Since the start.
+    pub(crate) at: Duration,
+    /// `hook` or `traffic`.
+    pub(crate) kind: &'static str,
+    /// The hook's name, or the shifter.
+    pub(crate) name: String,
+    /// The phase (`pre-analysis`, `step`, `promote`, `rollback`) or the
+    /// weight set (`25%`).
+    pub(crate) phase: String,
+    pub(crate) success: bool,
+    pub(crate) detail: String,
+}
+
+fn invalid(error: impl std::fmt::Display) -> CliError {
+    usage(error.to_string())
+}
+
+/// Check the flags and the spec's `steps`, `traffic`, `hooks` and `abort`.
+pub(crate) fn plan(
+    args: &AnalysisArgs,
+    spec: &CanarySpec,
+    file: &Path,
+    printer: &mut Printer,
+) -> Result<Effects, CliError> {
+    let field = |name: &str| format!("{} {name}", file.display());
+    let flag_timeout = args
+        .hook_timeout
+        .as_deref()
+        .map(|t| parse_duration("--hook-timeout", t, false))
+        .transpose()?;
+    let spec_duration = |name: &str, text: &Option<String>| {
+        text.as_deref()
+            .map(|t| parse_duration(&field(name), t, false))
+            .transpose()
+    };
+
+    let steps = match (&args.steps, &spec.steps) {
+        (Some(text), _) => {
+            Some(parse_steps(text).map_err(|e| usage(format!("invalid --steps: {e}")))?)
+        }
+        (None, Some(weights)) => Some(
+            Steps::new(weights).map_err(|e| usage(format!("invalid {}: {e}", field("steps"))))?,
+        ),
+        (None, None) => None,
+    };
+    let client = gantry_checks::client().map_err(CliError::external)?;
+    let flag_shifter = |timeout: Duration| -> Result<Option<Box<dyn TrafficShifter>>, CliError> {
+        if let Some(command) = args.on_step.as_deref().filter(|c| !c.trim().is_empty()) {
+            let shifter = CommandShifter::new(command, timeout).map_err(invalid)?;
+            return Ok(Some(Box::new(shifter)));
+        }
+        if let Some(url) = args
+            .step_webhook
+            .as_deref()
+            .filter(|u| !u.trim().is_empty())
+        {
+            http_url("--step-webhook", url)?;
+            let shifter = WebhookShifter::new(client.clone(), url, &Default::default(), timeout)
+                .map_err(invalid)?;
+            return Ok(Some(Box::new(shifter)));
+        }
+        Ok(None)
+    };
+    let mut shifter = flag_shifter(flag_timeout.unwrap_or(DEFAULT_SHIFT_TIMEOUT))?;
+    if shifter.is_none() {
+        if let Some(traffic) = &spec.traffic {
+            let timeout = spec_duration("traffic.timeout", &traffic.timeout)?
+                .or(flag_timeout)
+                .unwrap_or(DEFAULT_SHIFT_TIMEOUT);
+            shifter = match (&traffic.command, &traffic.webhook) {
+                (Some(command), None) => Some(Box::new(
+                    CommandShifter::new(command, timeout).map_err(invalid)?,
+                )),
+                (None, Some(hook)) => {
+                    http_url(&field("traffic.webhook.url"), &hook.url)?;
+                    let timeout =
+                        spec_duration("traffic.webhook.timeout", &hook.timeout)?.unwrap_or(timeout);
+                    Some(Box::new(
+                        WebhookShifter::new(client.clone(), &hook.url, &hook.headers, timeout)
+                            .map_err(invalid)?,
+                    ))
+                }
+                _ => {
+                    return Err(usage(format!(
+                        "{}: give exactly one of `command` or `webhook`",
+                        field("traffic")
+                    )));
+                }
+            };
+        }
+    }
+    let steps = match (steps, shifter) {
+        (Some(steps), Some(shifter)) => Some((steps, shifter)),
+        (None, None) => None,
+        (Some(_), None) => {
+            return Err(usage(
+                "traffic steps need a way to move traffic: --on-step COMMAND or --step-webhook URL (or `traffic:` in the spec)"
+                    .to_owned(),
+            ));
+        }
+        (None, Some(_)) => {
+            return Err(usage(
+                "--on-step, --step-webhook and `traffic:` move traffic between --steps, and no steps are given"
+                    .to_owned(),
+            ));
+        }
+    };
+
+    let hook_timeout = flag_timeout.unwrap_or(gantry_hooks::DEFAULT_HOOK_TIMEOUT);
+    let mut hooks = Vec::new();
+    for (index, hook) in spec.hooks.iter().enumerate() {
+        let at = |name: &str| format!("hooks[{index}].{name}");
+        let action = match (&hook.command, &hook.webhook) {
+            (Some(shell), None) => Action::Command {
+                shell: shell.clone(),
+            },
+            (None, Some(webhook)) => Action::Webhook {
+                url: webhook.url.clone(),
+                headers: webhook.headers.clone(),
+                metadata: hook.metadata.clone(),
+            },
+            _ => {
+                return Err(usage(format!(
+                    "{}: give exactly one of `command` or `webhook`",
+                    field(&format!("hooks[{index}]"))
+                )));
+            }
+        };
+        let timeout = spec_duration(&at("timeout"), &hook.timeout)?
+            .or(hook
+                .webhook
+                .as_ref()
+                .map(|w| spec_duration(&at("webhook.timeout"), &w.timeout))
+                .transpose()?
+                .flatten())
+            .unwrap_or(hook_timeout);
+        let phase = match hook.phase {
+            HookPhase::PreAnalysis => Phase::PreAnalysis,
+            HookPhase::Step => Phase::Step,
+            HookPhase::Promote => Phase::Promote,
+            HookPhase::Rollback => Phase::Rollback,
+        };
+        let hook = Hook {
+            name: hook.name.clone(),
+            phase,
+            action,
+            timeout,
+        };
+        hook.validate()
+            .map_err(|e| usage(format!("{}: {e}", field(&format!("hooks[{index}]")))))?;
+        hooks.push(hook);
+    }
+    for (flag, phase, commands) in [
+        ("--pre-analysis", Phase::PreAnalysis, &args.pre_analysis),
+        ("--on-promote", Phase::Promote, &args.on_promote),
+        ("--on-rollback", Phase::Rollback, &args.on_rollback),
+    ] {
+        for shell in commands.iter().map(|c| c.trim()).filter(|c| !c.is_empty()) {
+            let hook = Hook {
+                name: flag.trim_start_matches('-').to_owned(),
+                phase,
+                action: Action::Command {
+                    shell: shell.to_owned(),
+                },
+                timeout: hook_timeout,
+            };
+            hook.validate().map_err(|e| usage(format!("{flag}: {e}")))?;
+            hooks.push(hook);
+        }
+    }
+
+    let abort = match (&args.abort_webhook, &spec.abort) {
+        (Some(url), _) if !url.trim().is_empty() => Some(AbortWebhook {
+            url: url.trim().to_owned(),
+            headers: Default::default(),
+            timeout: flag_timeout.unwrap_or(gantry_hooks::DEFAULT_WEBHOOK_TIMEOUT),
+        }),
+        (_, Some(webhook)) => Some(AbortWebhook {
+            url: webhook.url.clone(),
+            headers: webhook.headers.clone(),
+            timeout: spec_duration("abort.timeout", &webhook.timeout)?
+                .unwrap_or(gantry_hooks::DEFAULT_WEBHOOK_TIMEOUT),
+        }),
+        _ => None,
+    };
+    if let Some(abort) = &abort {
+        abort
+            .validate()
+            .map_err(|e| usage(format!("abort webhook: {e}")))?;
+        for secret in abort.secrets() {
+            printer.mask(&secret)?;
+        }
+    }
+    for hook in &hooks {
+        for secret in hook.secrets() {
+            printer.mask(&secret)?;
+        }
+    }
+    Ok(Effects {
+        steps,
+        hooks,
+        abort,
+    })
+}
+
+/// Run the hooks of `phase` one after the other; the first failure stops
+/// them and is returned (`None` when all succeeded).
+pub(crate) async fn run_hooks(
+    hooks: &[Hook],
+    phase: Phase,
+    client: &reqwest::Client,
+    context: &HookContext,
+    started: Instant,
+    events: &mut Vec<Event>,
+    printer: &mut Printer,
+) -> Result<Option<Event>, CliError> {
+    for hook in hooks.iter().filter(|h| h.phase == phase) {
+        let outcome = run_hook(client, hook, context).await;
+        let event = Event {
+            at: started.elapsed(),
+            kind: "hook",
+            name: hook.name.clone(),
+            phase: phase.as_str().to_owned(),
+            success: outcome.success,
+            detail: outcome.detail.clone(),
+        };
+        printer.info(&format!(
+            "hook `{}` ({}): {} {}",
+            hook.name,
+            phase.as_str(),
+            if outcome.success { "ok," } else { "FAILED," },
+            outcome.detail
+        ))?;
+        if !outcome.success {
+            if let Some(line) = outcome.output.lines().rev().find(|l| !l.trim().is_empty()) {
+                printer.info(&format!("  last output: {}", line.trim()))?;
+            }
+        }
+        events.push(event.clone());
+        if !event.success {
+            return Ok(Some(event));
+        }
+    }
+    Ok(None)
+}
+
+/// Set the canary's weight; the error says what failed.
+pub(crate) async fn shift(
+    shifter: &dyn TrafficShifter,
+    percent: u8,
+    started: Instant,
+    events: &mut Vec<Event>,
+    printer: &mut Printer,
+) -> Result<Result<(), String>, CliError> {
+    let weight = Weight::new(percent).unwrap_or(Weight::FULL);
+    let result = shifter.set_canary_weight(weight).await;
+    let (success, detail) = match &result {
+        Ok(shifted) => (true, shifted.detail.clone()),
+        Err(ShiftError::Invalid { message, .. } | ShiftError::Failed { message, .. }) => {
+            (false, message.clone())
+        }
+    };
+    if success {
+        printer.info(&format!("traffic: {detail}"))?;
+    } else {
+        printer.info(&format!(
+            "traffic: canary {weight} via {} FAILED: {detail}",
+            shifter.describe()
+        ))?;
+    }
+    events.push(Event {
+        at: started.elapsed(),
+        kind: "traffic",
+        name: shifter.describe(),
+        phase: weight.to_string(),
+        success,
+        detail: detail.clone(),
+    });
+    Ok(if success {
+        Ok(())
+    } else {
+        Err(format!(
+            "moving traffic to canary {weight} via {} failed: {detail}",
+            shifter.describe()
+        ))
+    })
+}
+
+/// What the hooks are told about the canary at this point.
+pub(crate) fn context(
+    templating: &gantry_checks::Templating,
+    weight: Option<u8>,
+    step: Option<u32>,
+    decision: Option<(Verdict, &str)>,
+) -> HookContext {
+    HookContext {
+        name: templating.name.clone(),
+        namespace: templating.namespace.clone(),
+        version: templating.version.clone(),
+        checksum: None,
+        weight: weight.and_then(Weight::new),
+        step,
+        decision: decision.map(|(v, _)| v),
+        reason: decision.map(|(_, r)| r.to_owned()),
+    }
+}
