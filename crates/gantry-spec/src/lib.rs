@@ -1,6 +1,7 @@
 //! gantry's spec files, as typed data.
 //!
-//! [`canary::CanarySpec`] is `gantry-canary --spec analysis.yaml`. A spec is
+//! [`canary::CanarySpec`] is `gantry-canary --spec analysis.yaml`;
+//! [`rollback::RollbackSpec`] is `gantry-rollback run --target rollback.yaml`. A spec is
 //! YAML or JSON; [`load`] reads it, expands `${VARIABLE}` from the
 //! environment (except in `command` values, which the shell expands), and
 //! reports a bad field by its path (`analysis.yaml: checks[1].max: invalid
@@ -10,6 +11,7 @@
 pub mod canary;
 mod error;
 mod load;
+pub mod rollback;
 mod tagged;
 
 pub use error::SpecError;

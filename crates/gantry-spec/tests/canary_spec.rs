@@ -109,6 +109,55 @@ fn mistakes_name_their_field() {
     }
 }
 
+#[test]
+fn the_rollback_schema_is_current() {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../docs/schemas/rollback-target.schema.json");
+    let generated = gantry_spec::schema::<gantry_spec::rollback::RollbackSpec>();
+    if std::env::var_os("GANTRY_UPDATE_SCHEMA").is_some() {
+        std::fs::write(&path, &generated).unwrap();
+    }
+    let published = std::fs::read_to_string(&path).unwrap_or_default();
+    assert!(
+        published == generated,
+        "{} is out of date: run GANTRY_UPDATE_SCHEMA=1 cargo test -p gantry-spec",
+        path.display()
+    );
+}
+
+#[test]
+fn a_rollback_target_parses_and_mistakes_name_their_field() {
+    use gantry_spec::rollback::RollbackSpec;
+    let target: RollbackSpec = parse(
+        Path::new("rollback.yaml"),
+        "kubernetes: {namespace: prod}\ntraffic: {http-route: {name: web, stable: web-stable, canary: web-canary}}\nscale-down: [deployment/web-canary]\nundo: [{workload: deployment/web}]\ngitops: {repo: 'https://github.com/acme/deploy.git', image: ghcr.io/acme/web}\n",
+        &env,
+    )
+    .unwrap();
+    assert_eq!(target.kubernetes.namespace.as_deref(), Some("prod"));
+    assert_eq!(
+        target.traffic.unwrap().http_route.unwrap().canary,
+        "web-canary"
+    );
+    assert_eq!(target.scale_down, ["deployment/web-canary"]);
+    for (text, words) in [
+        (
+            "undo: [{workload: web, to-revison: 2}]",
+            "undo[0].to-revison: unknown field `to-revison`",
+        ),
+        (
+            "traffic: {gateway: {}}",
+            "traffic.gateway: unknown field `gateway`",
+        ),
+        ("gitops: {repo: x}", "gitops: missing field `image`"),
+    ] {
+        let error = parse::<RollbackSpec>(Path::new("rollback.yaml"), text, &env)
+            .unwrap_err()
+            .to_string();
+        assert!(error.contains(words), "{text}: {error}");
+    }
+}
+
 /// The published schema is the one the types generate: run with
 /// `GANTRY_UPDATE_SCHEMA=1` to rewrite it after changing the spec.
 #[test]
