@@ -122,7 +122,8 @@ pub enum CheckSpec {
 pub struct HttpCheckSpec {
     /// Shown in the log and the report (default: `METHOD URL`).
     pub name: Option<String>,
-    /// The URL (`http://` or `https://`); may use `{{version}}` etc.
+    /// The URL (`http://` or `https://`); write `${VARIABLE}` for a value
+    /// from the environment (URLs are not templated with `{{…}}`).
     pub url: String,
     /// HTTP method (default `GET`).
     pub method: Option<String>,
@@ -173,7 +174,8 @@ pub struct PrometheusCheckSpec {
 #[derive(Debug, Clone, PartialEq, Deserialize, JsonSchema)]
 #[serde(rename_all = "kebab-case", deny_unknown_fields)]
 pub struct JudgeCheckSpec {
-    /// Shown in the log and the report (default `judge`).
+    /// Shown in the log and the report (default: `canary vs baseline:`
+    /// and the metrics' names).
     pub name: Option<String>,
     /// How far back each measurement looks (default `2m`).
     pub window: Option<String>,
@@ -253,7 +255,8 @@ pub struct WebhookSpec {
     /// Request headers; values are masked in the log.
     #[serde(default)]
     pub headers: BTreeMap<String, String>,
-    /// Time limit of one call (default `10s`).
+    /// Time limit of one call (default: the hook's `timeout` for a hook's
+    /// webhook, `30s` for traffic, `10s` for the abort webhook).
     pub timeout: Option<String>,
 }
 
