@@ -92,32 +92,32 @@ pub(crate) fn plan(
         Ok(None)
     };
     let mut shifter = flag_shifter(flag_timeout.unwrap_or(DEFAULT_SHIFT_TIMEOUT))?;
-    if shifter.is_none() {
-        if let Some(traffic) = &spec.traffic {
-            let timeout = spec_duration("traffic.timeout", &traffic.timeout)?
-                .or(flag_timeout)
-                .unwrap_or(DEFAULT_SHIFT_TIMEOUT);
-            shifter = match (&traffic.command, &traffic.webhook) {
-                (Some(command), None) => Some(Box::new(
-                    CommandShifter::new(command, timeout).map_err(invalid)?,
-                )),
-                (None, Some(hook)) => {
-                    http_url(&field("traffic.webhook.url"), &hook.url)?;
-                    let timeout =
-                        spec_duration("traffic.webhook.timeout", &hook.timeout)?.unwrap_or(timeout);
-                    Some(Box::new(
-                        WebhookShifter::new(client.clone(), &hook.url, &hook.headers, timeout)
-                            .map_err(invalid)?,
-                    ))
-                }
-                _ => {
-                    return Err(usage(format!(
-                        "{}: give exactly one of `command` or `webhook`",
-                        field("traffic")
-                    )));
-                }
-            };
-        }
+    if shifter.is_none()
+        && let Some(traffic) = &spec.traffic
+    {
+        let timeout = spec_duration("traffic.timeout", &traffic.timeout)?
+            .or(flag_timeout)
+            .unwrap_or(DEFAULT_SHIFT_TIMEOUT);
+        shifter = match (&traffic.command, &traffic.webhook) {
+            (Some(command), None) => Some(Box::new(
+                CommandShifter::new(command, timeout).map_err(invalid)?,
+            )),
+            (None, Some(hook)) => {
+                http_url(&field("traffic.webhook.url"), &hook.url)?;
+                let timeout =
+                    spec_duration("traffic.webhook.timeout", &hook.timeout)?.unwrap_or(timeout);
+                Some(Box::new(
+                    WebhookShifter::new(client.clone(), &hook.url, &hook.headers, timeout)
+                        .map_err(invalid)?,
+                ))
+            }
+            _ => {
+                return Err(usage(format!(
+                    "{}: give exactly one of `command` or `webhook`",
+                    field("traffic")
+                )));
+            }
+        };
     }
     let steps = match (steps, shifter) {
         (Some(steps), Some(shifter)) => Some((steps, shifter)),
@@ -261,10 +261,10 @@ pub(crate) async fn run_hooks(
             if outcome.success { "ok," } else { "FAILED," },
             outcome.detail
         ))?;
-        if !outcome.success {
-            if let Some(line) = outcome.output.lines().rev().find(|l| !l.trim().is_empty()) {
-                printer.info(&format!("  last output: {}", line.trim()))?;
-            }
+        if !outcome.success
+            && let Some(line) = outcome.output.lines().rev().find(|l| !l.trim().is_empty())
+        {
+            printer.info(&format!("  last output: {}", line.trim()))?;
         }
         events.push(event.clone());
         if !event.success {

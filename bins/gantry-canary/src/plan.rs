@@ -513,12 +513,12 @@ fn thresholds(
             "{name} `{query}` needs a threshold: {max_name}, {min_name} or both"
         )));
     }
-    if let (Some(min), Some(max)) = (min, max) {
-        if min > max {
-            return Err(usage(format!(
-                "{min_name} {min} is above {max_name} {max}: nothing could pass"
-            )));
-        }
+    if let (Some(min), Some(max)) = (min, max)
+        && min > max
+    {
+        return Err(usage(format!(
+            "{min_name} {min} is above {max_name} {max}: nothing could pass"
+        )));
     }
     Ok(())
 }

@@ -40,12 +40,13 @@ pub(crate) fn run(args: &RevertArgs, printer: &mut Printer) -> Result<ExitStatus
         .map(ImageRef::parse)
         .transpose()
         .usage_error("invalid --to")?;
-    if let Some(to) = &to {
-        if to.tag().is_none() && to.digest().is_none() {
-            return Err(CliError::usage(anyhow::anyhow!(
-                "--to `{to}` has no tag and no digest: say which image to put back"
-            )));
-        }
+    if let Some(to) = &to
+        && to.tag().is_none()
+        && to.digest().is_none()
+    {
+        return Err(CliError::usage(anyhow::anyhow!(
+            "--to `{to}` has no tag and no digest: say which image to put back"
+        )));
     }
     let mut repo = args.repo.build(printer)?;
     let target = repo.target(args.env.as_deref())?;

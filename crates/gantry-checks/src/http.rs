@@ -322,9 +322,10 @@ impl HttpProbe {
             problems.push(format!("status not {word}{}", self.status_text()));
         }
         if let Some(limit) = self.latency_limit
-            && elapsed > limit {
-                problems.push(format!("latency over {}", text::duration(limit)));
-            }
+            && elapsed > limit
+        {
+            problems.push(format!("latency over {}", text::duration(limit)));
+        }
         // The body of an unexpected status is an error page: checking it
         // would only add noise to the line.
         if !status_ok {

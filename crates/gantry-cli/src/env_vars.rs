@@ -233,3 +233,17 @@ pub const GANTRY_DEPLOYMENT_ID: &str = "GANTRY_DEPLOYMENT_ID";
 pub const GANTRY_DEPLOYMENT_REF: &str = "GANTRY_DEPLOYMENT_REF";
 /// Where the deployed service answers, shown on the GitHub environment.
 pub const GANTRY_ENVIRONMENT_URL: &str = "GANTRY_ENVIRONMENT_URL";
+
+// gantry-rollback.
+/// The kubeconfig file.
+pub const GANTRY_KUBECONFIG: &str = "GANTRY_KUBECONFIG";
+/// The kubeconfig context.
+pub const GANTRY_KUBE_CONTEXT: &str = "GANTRY_KUBE_CONTEXT";
+/// The Kubernetes namespace.
+pub const GANTRY_NAMESPACE: &str = "GANTRY_NAMESPACE";
+/// How long to wait for a rollout.
+pub const GANTRY_ROLLOUT_TIMEOUT: &str = "GANTRY_ROLLOUT_TIMEOUT";
+/// The rollback target spec.
+pub const GANTRY_TARGET: &str = "GANTRY_TARGET";
+/// The canary weight to set (`gantry-rollback shift`).
+pub const GANTRY_WEIGHT: &str = "GANTRY_WEIGHT";

@@ -443,14 +443,14 @@ fn decorate(pr: &PullRequestWriter, pull: &PullRequest) -> Vec<String> {
         .filter(|l| !pull.labels.iter().any(|have| &have.name == *l))
         .cloned()
         .collect();
-    if !labels.is_empty() {
-        if let Err(e) = github.add_labels(repo, pull.number, &labels) {
-            warnings.push(format!(
-                "could not add label(s) {} to pull request #{}: {e}",
-                labels.join(", "),
-                pull.number
-            ));
-        }
+    if !labels.is_empty()
+        && let Err(e) = github.add_labels(repo, pull.number, &labels)
+    {
+        warnings.push(format!(
+            "could not add label(s) {} to pull request #{}: {e}",
+            labels.join(", "),
+            pull.number
+        ));
     }
     let users: Vec<String> = pr
         .reviewers
@@ -474,29 +474,28 @@ fn decorate(pr: &PullRequestWriter, pull: &PullRequest) -> Vec<String> {
         })
         .cloned()
         .collect();
-    if !users.is_empty() || !teams.is_empty() {
-        if let Err(e) = github.request_reviewers(repo, pull.number, &users, &teams) {
-            warnings.push(format!(
-                "could not request review from {} on pull request #{}: {e}",
-                users
-                    .iter()
-                    .chain(&teams)
-                    .cloned()
-                    .collect::<Vec<_>>()
-                    .join(", "),
-                pull.number
-            ));
-        }
+    if (!users.is_empty() || !teams.is_empty())
+        && let Err(e) = github.request_reviewers(repo, pull.number, &users, &teams)
+    {
+        warnings.push(format!(
+            "could not request review from {} on pull request #{}: {e}",
+            users
+                .iter()
+                .chain(&teams)
+                .cloned()
+                .collect::<Vec<_>>()
+                .join(", "),
+            pull.number
+        ));
     }
-    if let Some(method) = pr.auto_merge {
-        if pull.auto_merge.is_none() {
-            if let Err(e) = github.enable_auto_merge(&pull.node_id, method) {
-                warnings.push(format!(
-                    "could not turn on auto-merge for pull request #{}: {e}",
-                    pull.number
-                ));
-            }
-        }
+    if let Some(method) = pr.auto_merge
+        && pull.auto_merge.is_none()
+        && let Err(e) = github.enable_auto_merge(&pull.node_id, method)
+    {
+        warnings.push(format!(
+            "could not turn on auto-merge for pull request #{}: {e}",
+            pull.number
+        ));
     }
     warnings
 }

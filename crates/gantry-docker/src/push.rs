@@ -330,10 +330,11 @@ impl<'a> PushStream<'a> {
         if let Some(error) = message.error {
             return Err(error);
         }
-        if let Some((tag, digest)) = message.aux {
-            if tag.as_deref().is_none_or(|tag| tag == self.tag) && is_digest(&digest) {
-                self.aux_digest = Some(digest);
-            }
+        if let Some((tag, digest)) = message.aux
+            && tag.as_deref().is_none_or(|tag| tag == self.tag)
+            && is_digest(&digest)
+        {
+            self.aux_digest = Some(digest);
         }
         if let Some(status) = message.status {
             if let Some(digest) = digest_from_status(&status) {

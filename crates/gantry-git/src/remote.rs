@@ -37,20 +37,21 @@ impl Remote {
     /// out of it into [`Auth::Token`] when no token is given, so it is never
     /// printed or stored in the clone's config.
     pub fn new(url: &str, auth: Auth) -> Remote {
-        if let Ok(mut parsed) = url::Url::parse(url) {
-            if matches!(parsed.scheme(), "http" | "https") && parsed.password().is_some() {
-                let token = parsed.password().unwrap_or_default().to_owned();
-                let _ = parsed.set_password(None);
-                let _ = parsed.set_username("");
-                let auth = match auth {
-                    Auth::Ambient => Auth::Token(token),
-                    given => given,
-                };
-                return Remote {
-                    url: parsed.to_string(),
-                    auth,
-                };
-            }
+        if let Ok(mut parsed) = url::Url::parse(url)
+            && matches!(parsed.scheme(), "http" | "https")
+            && parsed.password().is_some()
+        {
+            let token = parsed.password().unwrap_or_default().to_owned();
+            let _ = parsed.set_password(None);
+            let _ = parsed.set_username("");
+            let auth = match auth {
+                Auth::Ambient => Auth::Token(token),
+                given => given,
+            };
+            return Remote {
+                url: parsed.to_string(),
+                auth,
+            };
         }
         Remote {
             url: url.to_owned(),

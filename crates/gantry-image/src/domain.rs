@@ -55,10 +55,10 @@ pub(crate) fn check(domain: &str) -> Result<(), DomainProblem> {
             None => (Some(domain), None),
         }
     };
-    if let Some(port) = port {
-        if port.contains(':') {
-            return Err(DomainProblem::UnbracketedIpv6);
-        }
+    if let Some(port) = port
+        && port.contains(':')
+    {
+        return Err(DomainProblem::UnbracketedIpv6);
     }
     if let Some(host) = host {
         check_host(host)?;

@@ -1086,23 +1086,21 @@ fn every_case_gives_exactly_the_expected_bytes() {
             failures.push(format!("{}:\n  got {shown}", case.name));
         }
         // Idempotence: applying the result again changes nothing.
-        if let (Out(_), Ok(plan)) = (&case.want, &got) {
-            if let Some(out) = &plan.output {
-                let again = plan_file(
-                    case.file,
-                    out,
-                    &updates,
-                    &FileOptions {
-                        add_to_kustomization: false,
-                        ..options.clone()
-                    },
-                );
-                match again {
-                    Ok(p) if p.output.is_none() => {}
-                    other => {
-                        failures.push(format!("{}: second run not a no-op: {other:?}", case.name))
-                    }
-                }
+        if let (Out(_), Ok(plan)) = (&case.want, &got)
+            && let Some(out) = &plan.output
+        {
+            let again = plan_file(
+                case.file,
+                out,
+                &updates,
+                &FileOptions {
+                    add_to_kustomization: false,
+                    ..options.clone()
+                },
+            );
+            match again {
+                Ok(p) if p.output.is_none() => {}
+                other => failures.push(format!("{}: second run not a no-op: {other:?}", case.name)),
             }
         }
     }

@@ -232,15 +232,15 @@ impl CredentialStore {
         if let Some(helper) = self.helpers.get(&host) {
             return self.run_helper(helper, &server).await;
         }
-        if let Some(entry) = self.auths.get(&host) {
-            if let Some(credentials) = &entry.credentials {
-                return Ok(Some(credentials.clone()));
-            }
+        if let Some(entry) = self.auths.get(&host)
+            && let Some(credentials) = &entry.credentials
+        {
+            return Ok(Some(credentials.clone()));
         }
-        if let Some(store) = &self.store {
-            if let Some(found) = self.run_helper(store, &server).await? {
-                return Ok(Some(found));
-            }
+        if let Some(store) = &self.store
+            && let Some(found) = self.run_helper(store, &server).await?
+        {
+            return Ok(Some(found));
         }
         Ok(self.default.clone())
     }

@@ -226,13 +226,13 @@ impl Client {
                 .header(header::CONTENT_LENGTH)
                 .and_then(|v| v.parse::<u64>().ok());
             if let (Some(digest), Some(media_type), Some(size)) = (digest, media_type, size) {
-                if let Some(wanted) = image.digest() {
-                    if *wanted != digest {
-                        return Err(Error::InvalidResponse {
-                            location: parts.location(),
-                            message: format!("Docker-Content-Digest is {digest}"),
-                        });
-                    }
+                if let Some(wanted) = image.digest()
+                    && *wanted != digest
+                {
+                    return Err(Error::InvalidResponse {
+                        location: parts.location(),
+                        message: format!("Docker-Content-Digest is {digest}"),
+                    });
                 }
                 return Ok(Descriptor {
                     digest,
@@ -368,16 +368,16 @@ impl Client {
         if !reply.is_success() {
             return Err(reply.into_error(location));
         }
-        if let Some(written) = reply.header_str("docker-content-digest") {
-            if written != manifest.digest.as_str() {
-                return Err(Error::InvalidResponse {
-                    location,
-                    message: format!(
-                        "stored the manifest as {written}, not {} (the registry converted it)",
-                        manifest.digest
-                    ),
-                });
-            }
+        if let Some(written) = reply.header_str("docker-content-digest")
+            && written != manifest.digest.as_str()
+        {
+            return Err(Error::InvalidResponse {
+                location,
+                message: format!(
+                    "stored the manifest as {written}, not {} (the registry converted it)",
+                    manifest.digest
+                ),
+            });
         }
         Ok(())
     }

@@ -383,29 +383,30 @@ pub fn compute(
     });
     let mut latest = version.latest.unwrap_or(false);
 
-    if latest && flavor.latest == LatestMode::Auto {
-        if let Some(existing) = &options.existing_tags {
-            let current = released.or_else(|| eval.version_tag().and_then(parse_semver));
-            if let Some(current) = current {
-                let highest = existing
-                    .iter()
-                    .filter_map(|tag| {
-                        let mut t = tag.as_str();
-                        if !flavor.prefix.contains("{{") {
-                            t = t.strip_prefix(flavor.prefix.as_str()).unwrap_or(t);
-                        }
-                        if !flavor.suffix.contains("{{") {
-                            t = t.strip_suffix(flavor.suffix.as_str()).unwrap_or(t);
-                        }
-                        parse_semver(t)
-                    })
-                    .filter(|v| v.pre.is_empty())
-                    .max_by(|a, b| a.cmp_precedence(b));
-                if let Some(highest) = highest {
-                    if current.cmp_precedence(&highest) == std::cmp::Ordering::Less {
-                        latest = false;
+    if latest
+        && flavor.latest == LatestMode::Auto
+        && let Some(existing) = &options.existing_tags
+    {
+        let current = released.or_else(|| eval.version_tag().and_then(parse_semver));
+        if let Some(current) = current {
+            let highest = existing
+                .iter()
+                .filter_map(|tag| {
+                    let mut t = tag.as_str();
+                    if !flavor.prefix.contains("{{") {
+                        t = t.strip_prefix(flavor.prefix.as_str()).unwrap_or(t);
                     }
-                }
+                    if !flavor.suffix.contains("{{") {
+                        t = t.strip_suffix(flavor.suffix.as_str()).unwrap_or(t);
+                    }
+                    parse_semver(t)
+                })
+                .filter(|v| v.pre.is_empty())
+                .max_by(|a, b| a.cmp_precedence(b));
+            if let Some(highest) = highest
+                && current.cmp_precedence(&highest) == std::cmp::Ordering::Less
+            {
+                latest = false;
             }
         }
     }

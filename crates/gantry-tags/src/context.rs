@@ -172,10 +172,11 @@ impl Context {
         }
         let head_sha_wanted =
             var("DOCKER_METADATA_PR_HEAD_SHA").is_some_and(|v| v.eq_ignore_ascii_case("true"));
-        if head_sha_wanted && event_name.contains("pull_request") {
-            if let Some(head) = str_at(&payload, &["pull_request", "head", "sha"]) {
-                head.clone_into(&mut sha);
-            }
+        if head_sha_wanted
+            && event_name.contains("pull_request")
+            && let Some(head) = str_at(&payload, &["pull_request", "head", "sha"])
+        {
+            head.clone_into(&mut sha);
         }
         let commit_time = commit_time_from_payload(&payload, &sha)?;
         let base_ref = if git_ref.starts_with("refs/tags/") {
@@ -240,17 +241,16 @@ fn commit_time_from_payload(payload: &Value, sha: &str) -> Result<Option<Timesta
                 problem: e.to_string(),
             })
     };
-    if let Some(commits) = payload.get("commits").and_then(Value::as_array) {
-        if let Some(found) = commits.iter().find(|c| str_at(c, &["id"]) == Some(sha)) {
-            if let Some(ts) = str_at(found, &["timestamp"]) {
-                return parse(ts);
-            }
-        }
+    if let Some(commits) = payload.get("commits").and_then(Value::as_array)
+        && let Some(found) = commits.iter().find(|c| str_at(c, &["id"]) == Some(sha))
+        && let Some(ts) = str_at(found, &["timestamp"])
+    {
+        return parse(ts);
     }
-    if str_at(payload, &["head_commit", "id"]) == Some(sha) {
-        if let Some(ts) = str_at(payload, &["head_commit", "timestamp"]) {
-            return parse(ts);
-        }
+    if str_at(payload, &["head_commit", "id"]) == Some(sha)
+        && let Some(ts) = str_at(payload, &["head_commit", "timestamp"])
+    {
+        return parse(ts);
     }
     Ok(None)
 }

@@ -324,11 +324,11 @@ pub(crate) fn check_date_helpers(template: &Template) -> Result<(), String> {
 pub(crate) fn render_date(expr: &Expr, at: Timestamp) -> Result<String, String> {
     let mut tz = TimeZone::UTC;
     for (key, value) in &expr.hash {
-        if key == "tz" {
-            if let Arg::Str(name) = value {
-                tz = zone(name)
-                    .ok_or_else(|| format!("unknown time zone `{name}` in `{}`", expr.source))?;
-            }
+        if key == "tz"
+            && let Arg::Str(name) = value
+        {
+            tz = zone(name)
+                .ok_or_else(|| format!("unknown time zone `{name}` in `{}`", expr.source))?;
         }
     }
     let format = match expr.args.first() {
@@ -480,12 +480,12 @@ pub(crate) fn moment_format(at: Timestamp, zone: &TimeZone, format: Option<&str>
     let mut out = String::new();
     let mut rest = format;
     while let Some(c) = rest.chars().next() {
-        if c == '[' {
-            if let Some(end) = rest.find(']') {
-                out.push_str(&rest[1..end]);
-                rest = &rest[end + 1..];
-                continue;
-            }
+        if c == '['
+            && let Some(end) = rest.find(']')
+        {
+            out.push_str(&rest[1..end]);
+            rest = &rest[end + 1..];
+            continue;
         }
         if c == '\\' {
             let mut chars = rest.chars();

@@ -856,9 +856,10 @@ fn read_request(stream: &TcpStream) -> io::Result<Request> {
             break;
         }
         if let Some((name, value)) = header.split_once(':')
-            && name.trim().eq_ignore_ascii_case("content-length") {
-                length = value.trim().parse().unwrap_or(0);
-            }
+            && name.trim().eq_ignore_ascii_case("content-length")
+        {
+            length = value.trim().parse().unwrap_or(0);
+        }
     }
     if length > MAX_BODY {
         return Err(io::Error::new(
@@ -1064,13 +1065,14 @@ fn control(shared: &Arc<Shared>, request: &Request) -> (u16, String, Option<bool
             state.set(config);
             drop(state);
             if crash == Some(false)
-                && let Err(err) = shared.restart() {
-                    return (
-                        500,
-                        serde_json::json!({ "error": err.to_string() }).to_string(),
-                        None,
-                    );
-                }
+                && let Err(err) = shared.restart()
+            {
+                return (
+                    500,
+                    serde_json::json!({ "error": err.to_string() }).to_string(),
+                    None,
+                );
+            }
             (200, answer(shared), crash)
         }
         _ => bad_control("use GET or POST"),

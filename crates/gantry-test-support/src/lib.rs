@@ -7,8 +7,9 @@
 //! can run here, the fakes are ours and keep real state: the GitHub API
 //! (`github`, backed by a real bare repository), a fault-injecting proxy,
 //! a token server, the Cloud Run Admin API with its OAuth token endpoint and
-//! metadata server (`cloud_run`); and the canary app (`canary_app`) that
-//! Prometheus scrapes, with its load generator (`load`).
+//! metadata server (`cloud_run`), the Kubernetes API server with its
+//! controllers (`kube`, for kube-rs and `kubectl`); and the canary app
+//! (`canary_app`) that Prometheus scrapes, with its load generator (`load`).
 
 pub mod act;
 pub mod canary_app;
@@ -18,6 +19,7 @@ pub mod fault_server;
 pub mod git_daemon;
 pub mod github;
 pub mod http_files;
+pub mod kube;
 pub mod load;
 pub mod oci_image;
 pub mod ports;

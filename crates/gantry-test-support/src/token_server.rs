@@ -290,9 +290,10 @@ fn handle(stream: TcpStream, shared: &Shared) -> io::Result<()> {
             break;
         }
         if let Some((name, value)) = header.split_once(':')
-            && name.trim().eq_ignore_ascii_case("authorization") {
-                authorization = Some(value.trim().to_owned());
-            }
+            && name.trim().eq_ignore_ascii_case("authorization")
+        {
+            authorization = Some(value.trim().to_owned());
+        }
     }
     let (path, query) = target.split_once('?').unwrap_or((&target, ""));
     let mut writer = &stream;

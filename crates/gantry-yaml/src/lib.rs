@@ -296,10 +296,10 @@ pub fn plan_node(
         NodeKind::Alias(_) => return Err(refuse(RefuseReason::Alias)),
         _ => return Err(refuse(RefuseReason::NotScalar)),
     };
-    if let Some(tag) = &node.tag {
-        if !matches!(tag.as_str(), "!!str" | "!" | "!<tag:yaml.org,2002:str>") {
-            return Err(refuse(RefuseReason::NonStringTag));
-        }
+    if let Some(tag) = &node.tag
+        && !matches!(tag.as_str(), "!!str" | "!" | "!<tag:yaml.org,2002:str>")
+    {
+        return Err(refuse(RefuseReason::NonStringTag));
     }
     if let Some(anchor) = &node.anchor {
         let shared = stream
@@ -384,13 +384,13 @@ pub fn apply_parsed(source: &str, original: &Stream, edits: &[Edit]) -> Result<S
     }
     out.push_str(source.get(at..).unwrap_or(""));
     for pair in sorted.windows(2) {
-        if let [a, b] = pair {
-            if a.span == b.span {
-                return Err(Error::Overlap {
-                    line: b.line,
-                    column: b.column,
-                });
-            }
+        if let [a, b] = pair
+            && a.span == b.span
+        {
+            return Err(Error::Overlap {
+                line: b.line,
+                column: b.column,
+            });
         }
     }
     verify(source, original, &out, &sorted)?;

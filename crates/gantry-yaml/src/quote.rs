@@ -46,10 +46,11 @@ pub fn resolves_to_non_string(v: &str) -> bool {
         return true;
     }
     for prefix in ["0x", "0o", "0b"] {
-        if let Some(rest) = unsigned.strip_prefix(prefix) {
-            if !rest.is_empty() && rest.chars().all(|c| c.is_ascii_hexdigit() || c == '_') {
-                return true;
-            }
+        if let Some(rest) = unsigned.strip_prefix(prefix)
+            && !rest.is_empty()
+            && rest.chars().all(|c| c.is_ascii_hexdigit() || c == '_')
+        {
+            return true;
         }
     }
     if is_number(unsigned) {

@@ -74,10 +74,10 @@ fn edit_everything(src: &str, value: &str) -> usize {
         }
         planned.push(edit);
     }
-    if let Ok(out) = apply(src, &planned) {
-        if let Err(e) = parse(&out) {
-            panic!("all edits of {src:?} = {value:?}: output does not parse: {e}\n{out:?}");
-        }
+    if let Ok(out) = apply(src, &planned)
+        && let Err(e) = parse(&out)
+    {
+        panic!("all edits of {src:?} = {value:?}: output does not parse: {e}\n{out:?}");
     }
     applied
 }

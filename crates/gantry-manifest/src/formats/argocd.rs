@@ -52,17 +52,17 @@ fn find_in_source(doc: &Doc<'_>, source: &gantry_yaml::Node, path: &str, found: 
                 found,
             );
         }
-        if let Some(values) = get(helm, "values") {
-            if let Some(text) = any_scalar(values) {
-                let (line, column) = gantry_yaml::line_col(doc.src, values.span.start);
-                found.opaque.push(Opaque {
-                    doc: doc.index,
-                    path: key_path(&helm_path, "values"),
-                    text: text.to_owned(),
-                    line,
-                    column,
-                });
-            }
+        if let Some(values) = get(helm, "values")
+            && let Some(text) = any_scalar(values)
+        {
+            let (line, column) = gantry_yaml::line_col(doc.src, values.span.start);
+            found.opaque.push(Opaque {
+                doc: doc.index,
+                path: key_path(&helm_path, "values"),
+                text: text.to_owned(),
+                line,
+                column,
+            });
         }
     }
     if let Some(images) = get(source, "kustomize").and_then(|k| get(k, "images")) {
@@ -110,18 +110,18 @@ fn parameters(doc: &Doc<'_>, params: &gantry_yaml::Node, path: &str, found: &mut
     };
     for (i, name) in &named {
         if *name == "image" || name.ends_with(".image") {
-            if let Some(field) = value_field(*i) {
-                if let Ok(current) = ImageRef::parse(&field.value) {
-                    found.sites.push(Site {
-                        doc: doc.index,
-                        format: "argocd",
-                        current,
-                        shape: Shape::Whole {
-                            field,
-                            prefix: String::new(),
-                        },
-                    });
-                }
+            if let Some(field) = value_field(*i)
+                && let Ok(current) = ImageRef::parse(&field.value)
+            {
+                found.sites.push(Site {
+                    doc: doc.index,
+                    format: "argocd",
+                    current,
+                    shape: Shape::Whole {
+                        field,
+                        prefix: String::new(),
+                    },
+                });
             }
         } else if let Some(prefix) = name.strip_suffix("repository") {
             if !(prefix.is_empty() || prefix.ends_with('.')) {

@@ -75,17 +75,17 @@ fn walk(
             }
             // `image: |` holding a reference: never edited, so an update
             // of that image is refused rather than silently skipped.
-            if let Some(text) = block_text(v) {
-                if ImageRef::parse(text.trim()).is_ok() {
-                    let (line, column) = gantry_yaml::line_col(doc.src, v.span.start);
-                    found.opaque.push(super::Opaque {
-                        doc: doc.index,
-                        path: child.clone(),
-                        text: text.to_owned(),
-                        line,
-                        column,
-                    });
-                }
+            if let Some(text) = block_text(v)
+                && ImageRef::parse(text.trim()).is_ok()
+            {
+                let (line, column) = gantry_yaml::line_col(doc.src, v.span.start);
+                found.opaque.push(super::Opaque {
+                    doc: doc.index,
+                    path: child.clone(),
+                    text: text.to_owned(),
+                    line,
+                    column,
+                });
             }
         }
         walk(doc, v, &child, k, format, found, depth + 1);
@@ -173,18 +173,18 @@ fn split_site(
     {
         return None;
     }
-    if let Some(repository) = field("repository") {
-        if has("tag") || has("registry") || has("digest") || key_is_imageish(key) {
-            return parts_site(
-                doc,
-                path,
-                format,
-                slot("registry"),
-                repository,
-                slot("tag"),
-                slot("digest"),
-            );
-        }
+    if let Some(repository) = field("repository")
+        && (has("tag") || has("registry") || has("digest") || key_is_imageish(key))
+    {
+        return parts_site(
+            doc,
+            path,
+            format,
+            slot("registry"),
+            repository,
+            slot("tag"),
+            slot("digest"),
+        );
     }
     if key_is_imageish(key) {
         if let (Some(name), true) = (field("name"), has("tag")) {

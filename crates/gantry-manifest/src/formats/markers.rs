@@ -108,10 +108,10 @@ fn walk(doc: &Doc<'_>, node: &gantry_yaml::Node, path: &str, found: &mut Found, 
         }
     }
     for [name, tag, digest] in flux_parts.into_values() {
-        if let Some(repository) = name {
-            if let Some(site) = parts_site(doc, path, "marker", None, repository, tag, digest) {
-                found.sites.push(site);
-            }
+        if let Some(repository) = name
+            && let Some(site) = parts_site(doc, path, "marker", None, repository, tag, digest)
+        {
+            found.sites.push(site);
         }
     }
 }

@@ -20,8 +20,8 @@ pub(crate) fn find(doc: &Doc<'_>, path: &str, found: &mut Found) {
     let field = |k: &str| get(node, k).and_then(|v| doc.field(v, &key_path(path, k)));
     let slot = |k: &str| get(node, k).and_then(|v| doc.slot(v, &key_path(path, k)));
     let repository = field("repository").or_else(|| field("name"));
-    if let Some(repository) = repository {
-        if let Some(site) = parts_site(
+    if let Some(repository) = repository
+        && let Some(site) = parts_site(
             doc,
             path,
             "target",
@@ -29,8 +29,8 @@ pub(crate) fn find(doc: &Doc<'_>, path: &str, found: &mut Found) {
             repository,
             slot("tag"),
             slot("digest"),
-        ) {
-            found.sites.push(site);
-        }
+        )
+    {
+        found.sites.push(site);
     }
 }

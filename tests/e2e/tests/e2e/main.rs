@@ -18,5 +18,7 @@ mod installer;
 mod patch;
 mod patch_act;
 mod rig;
+mod rollback;
+mod rollback_e2e;
 mod tag_compute;
 mod tag_push;

@@ -1,0 +1,127 @@
+//! `gantry-rollback run --target rollback.yaml`: the whole way back, in
+//! order (traffic to stable, canary scaled down, Deployments undone and
+//! waited for, the GitOps deploy reverted, Cloud Run traffic back), each
+//! step reported; idempotent, so running it again changes nothing.
+
+use std::path::PathBuf;
+
+use gantry_cli::{CliError, ExitStatus, env_vars};
+use gantry_restore::{Restore, StepOutcome};
+use gantry_runner::{Printer, Summary};
+use serde_json::json;
+
+use crate::kube_args::{KubeArgs, block_on};
+use crate::target;
+
+#[derive(Debug, clap::Args)]
+pub(crate) struct RunArgs {
+    /// The target spec (YAML or JSON; schema in docs/schemas/rollback-target.schema.json).
+    #[arg(long, value_name = "FILE", env = env_vars::GANTRY_TARGET)]
+    target: PathBuf,
+
+    /// Why, for the GitOps revert's commit message (e.g. the canary's reason).
+    #[arg(long, value_name = "TEXT", env = env_vars::GANTRY_REASON)]
+    reason: Option<String>,
+}
+
+pub(crate) fn run(
+    args: &RunArgs,
+    kube: &KubeArgs,
+    printer: &mut Printer,
+) -> Result<ExitStatus, CliError> {
+    let spec = target::load(&args.target)?;
+    let reason = args
+        .reason
+        .clone()
+        .filter(|r| !r.trim().is_empty())
+        .or_else(|| printer.env().var("GANTRY_REASON").map(str::to_owned))
+        .unwrap_or_else(|| "rollback by gantry-rollback".to_owned());
+    let restore = block_on(async {
+        let kube = target::connect(kube, &spec).await?;
+        let steps = target::steps(
+            &spec,
+            kube.as_ref().map(|(c, n)| (c, n.as_str())),
+            &args.target,
+            &reason,
+        )?;
+        Ok(gantry_restore::restore(kube.as_ref().map(|(c, _)| c), &steps).await)
+    })?;
+    for step in &restore.steps {
+        printer.info(&format!(
+            "{:<10} {}: {} ({:.1} s): {}",
+            step.kind,
+            step.target,
+            step.outcome.as_str(),
+            step.elapsed.as_secs_f64(),
+            step.detail
+        ))?;
+    }
+    let json = json!({
+        "succeeded": restore.succeeded(),
+        "changed": restore.changed(),
+        "steps": restore.steps.iter().map(|s| json!({
+            "kind": s.kind,
+            "target": s.target,
+            "outcome": s.outcome.as_str(),
+            "detail": s.detail,
+            "elapsed_seconds": s.elapsed.as_secs_f64(),
+        })).collect::<Vec<_>>(),
+    });
+    let text = summary_line(&restore);
+    printer.set_output("changed", if restore.changed() { "true" } else { "false" })?;
+    printer.set_output(
+        "succeeded",
+        if restore.succeeded() { "true" } else { "false" },
+    )?;
+    printer.set_output("report", &json.to_string())?;
+    printer.summary(&summary(&restore, &text))?;
+    printer.result(&text, &json)?;
+    Ok(match restore.failure() {
+        None => ExitStatus::Success,
+        Some(step) if step.input_error => ExitStatus::Usage,
+        Some(_) => ExitStatus::External,
+    })
+}
+
+fn summary_line(restore: &Restore) -> String {
+    let count = |o: StepOutcome| restore.steps.iter().filter(|s| s.outcome == o).count();
+    match restore.failure() {
+        None if restore.changed() => format!(
+            "rolled back: {} step(s) changed, {} already there",
+            count(StepOutcome::Changed),
+            count(StepOutcome::AlreadyThere)
+        ),
+        None => format!(
+            "already rolled back: all {} step(s) were already there",
+            restore.steps.len()
+        ),
+        Some(step) => format!(
+            "rollback stopped at {} {}: {} ({} step(s) not run)",
+            step.kind,
+            step.target,
+            step.detail,
+            count(StepOutcome::NotRun)
+        ),
+    }
+}
+
+fn summary(restore: &Restore, text: &str) -> Summary {
+    let mut s = Summary::new();
+    s.heading(3, "gantry-rollback");
+    s.paragraph(text);
+    let rows: Vec<Vec<String>> = restore
+        .steps
+        .iter()
+        .map(|step| {
+            vec![
+                step.kind.to_owned(),
+                format!("`{}`", step.target),
+                step.outcome.as_str().to_owned(),
+                format!("{:.1} s", step.elapsed.as_secs_f64()),
+                step.detail.clone(),
+            ]
+        })
+        .collect();
+    s.table(&["step", "target", "outcome", "took", "detail"], &rows);
+    s
+}

@@ -1,0 +1,334 @@
+//! What can go wrong: the user's input (a kubeconfig, a name, a revision:
+//! exit 2) or the cluster (unreachable, 5xx, timeouts: exit 3). Every
+//! message names the object, e.g. `deployment prod/web`.
+
+use std::time::Duration;
+
+use crate::undo::UndoError;
+
+/// An error of this crate.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum KubeError {
+    /// A kubeconfig that cannot be read or used.
+    #[error("cannot use the kubeconfig {source_name}: {reason}")]
+    Kubeconfig {
+        /// The file, or `$KUBECONFIG` / `~/.kube/config`.
+        source_name: String,
+        /// What is wrong.
+        reason: String,
+    },
+
+    /// A `--context` the kubeconfig does not have.
+    #[error("the kubeconfig {source_name} has no context {context:?} (it has: {})", list(.known))]
+    UnknownContext {
+        /// The file, or `$KUBECONFIG` / `~/.kube/config`.
+        source_name: String,
+        /// The context asked for.
+        context: String,
+        /// The contexts it has.
+        known: Vec<String>,
+    },
+
+    /// No kubeconfig was found and this is not a pod in a cluster.
+    #[error("no Kubernetes configuration: {reason}")]
+    NoConfig {
+        /// Why neither a kubeconfig nor the in-cluster configuration works.
+        reason: String,
+    },
+
+    /// A workload spelled wrongly (`deploymnet/web`).
+    #[error("invalid workload {spec:?}: {reason}")]
+    WorkloadSpec {
+        /// As given.
+        spec: String,
+        /// What is wrong.
+        reason: String,
+    },
+
+    /// The object (or its namespace) does not exist.
+    #[error("{object} not found")]
+    NotFound {
+        /// E.g. `deployment prod/web`.
+        object: String,
+    },
+
+    /// The credentials are refused (401) or lack a permission (403).
+    #[error("{object}: access denied (HTTP {status}): {message}")]
+    Forbidden {
+        /// The object the request was about.
+        object: String,
+        /// 401 or 403.
+        status: u16,
+        /// The API server's message.
+        message: String,
+    },
+
+    /// `set image` naming a container the workload does not have.
+    #[error("{object} has no container named {container:?} (containers: {})", list(.known))]
+    UnknownContainer {
+        /// The workload.
+        object: String,
+        /// The name asked for.
+        container: String,
+        /// The containers and init containers it has.
+        known: Vec<String>,
+    },
+
+    /// An undo that cannot be done (no history, no such revision, a
+    /// paused Deployment).
+    #[error("{object}: {reason}")]
+    Undo {
+        /// The Deployment.
+        object: String,
+        /// Why (not a `source`: it is in the message already, and error
+        /// chains would say it twice).
+        reason: UndoError,
+    },
+
+    /// An object whose content does not fit the operation (an HTTPRoute
+    /// without the two backends, a canary Ingress that is not one).
+    #[error("{object}: {message}")]
+    Invalid {
+        /// The object.
+        object: String,
+        /// What is wrong with it.
+        message: String,
+    },
+
+    /// `rollout status` on a workload kubectl cannot follow either
+    /// (`OnDelete` update strategy).
+    #[error("{object}: {message}")]
+    Unsupported {
+        /// The workload.
+        object: String,
+        /// kubectl's message.
+        message: String,
+    },
+
+    /// The API server refused the change as invalid (HTTP 400 or 422),
+    /// e.g. an image name it does not accept.
+    #[error("{object}: the API server rejected the change (HTTP {status}): {message}")]
+    Rejected {
+        /// The object.
+        object: String,
+        /// 400 or 422.
+        status: u16,
+        /// The API server's message.
+        message: String,
+    },
+
+    /// Someone else kept changing the object between our read and write.
+    #[error("{object}: still conflicting after {attempts} attempts (the object keeps changing)")]
+    Conflict {
+        /// The object.
+        object: String,
+        /// How many writes were tried.
+        attempts: u32,
+    },
+
+    /// The API server answered with an error status (5xx, 429 after the
+    /// retries, anything unexpected).
+    #[error("{object}: the API server answered HTTP {status}: {message}")]
+    Api {
+        /// The object.
+        object: String,
+        /// The HTTP status.
+        status: u16,
+        /// The API server's message.
+        message: String,
+    },
+
+    /// The API server could not be reached (connection refused, TLS, DNS).
+    #[error("{object}: cannot reach the Kubernetes API: {reason}")]
+    Unreachable {
+        /// The object the request was about.
+        object: String,
+        /// Why.
+        reason: String,
+    },
+
+    /// One request took longer than allowed.
+    #[error("{object}: the Kubernetes API did not answer within {} s", .after.as_secs_f64())]
+    Timeout {
+        /// The object the request was about.
+        object: String,
+        /// The limit.
+        after: Duration,
+    },
+
+    /// An answer that is not the object expected.
+    #[error("{object}: unexpected answer from the Kubernetes API: {reason}")]
+    Decode {
+        /// The object.
+        object: String,
+        /// What was wrong.
+        reason: String,
+    },
+}
+
+impl KubeError {
+    /// Whether the input is wrong (exit 2) rather than the cluster or the
+    /// network (exit 3).
+    pub fn is_input_error(&self) -> bool {
+        matches!(
+            self,
+            KubeError::Kubeconfig { .. }
+                | KubeError::UnknownContext { .. }
+                | KubeError::NoConfig { .. }
+                | KubeError::WorkloadSpec { .. }
+                | KubeError::NotFound { .. }
+                | KubeError::Forbidden { .. }
+                | KubeError::UnknownContainer { .. }
+                | KubeError::Undo { .. }
+                | KubeError::Invalid { .. }
+                | KubeError::Unsupported { .. }
+                | KubeError::Rejected { .. }
+        )
+    }
+
+    /// The same error as a traffic shift failure.
+    pub fn into_shift_error(self, target: String) -> gantry_traffic::ShiftError {
+        let input = self.is_input_error();
+        let message = self.to_string();
+        if input {
+            gantry_traffic::ShiftError::Invalid { target, message }
+        } else {
+            gantry_traffic::ShiftError::Failed { target, message }
+        }
+    }
+
+    /// A kube client error about `object`, classified.
+    pub(crate) fn from_kube(object: &str, err: kube::Error) -> KubeError {
+        let object = object.to_owned();
+        match err {
+            kube::Error::Api(status) => {
+                let message = if status.message.is_empty() {
+                    status.reason.clone()
+                } else {
+                    status.message.clone()
+                };
+                from_status(object, status.code, message)
+            }
+            kube::Error::SerdeError(err) => KubeError::Decode {
+                object,
+                reason: err.to_string(),
+            },
+            other => KubeError::Unreachable {
+                object,
+                reason: chain(&other),
+            },
+        }
+    }
+
+    /// Whether trying the same request again may help (429, 5xx, a
+    /// connection that failed).
+    pub(crate) fn is_transient(&self) -> bool {
+        match self {
+            KubeError::Api { status, .. } => matches!(status, 429 | 500 | 502 | 503 | 504),
+            KubeError::Unreachable { .. } | KubeError::Timeout { .. } => true,
+            _ => false,
+        }
+    }
+}
+
+/// An error status from the API server, classified.
+pub(crate) fn from_status(object: String, status: u16, message: String) -> KubeError {
+    match status {
+        404 => KubeError::NotFound { object },
+        401 | 403 => KubeError::Forbidden {
+            object,
+            status,
+            message,
+        },
+        400 | 422 => KubeError::Rejected {
+            object,
+            status,
+            message,
+        },
+        409 => KubeError::Conflict {
+            object,
+            attempts: 1,
+        },
+        _ => KubeError::Api {
+            object,
+            status,
+            message,
+        },
+    }
+}
+
+/// An error and its sources on one line.
+pub(crate) fn chain(err: &dyn std::error::Error) -> String {
+    let mut message = err.to_string();
+    let mut source = err.source();
+    while let Some(inner) = source {
+        let text = inner.to_string();
+        if !message.contains(&text) {
+            message.push_str(": ");
+            message.push_str(&text);
+        }
+        source = inner.source();
+    }
+    message
+}
+
+fn list(items: &[String]) -> String {
+    if items.is_empty() {
+        "none".to_owned()
+    } else {
+        items.join(", ")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn statuses_are_classified() {
+        let cases = [
+            (404, true, "deployment prod/web not found"),
+            (403, true, "access denied (HTTP 403)"),
+            (401, true, "access denied (HTTP 401)"),
+            (422, true, "rejected the change (HTTP 422)"),
+            (409, false, "still conflicting"),
+            (500, false, "answered HTTP 500"),
+            (503, false, "answered HTTP 503"),
+            (429, false, "answered HTTP 429"),
+        ];
+        for (status, input, words) in cases {
+            let err = from_status("deployment prod/web".into(), status, "boom".into());
+            assert_eq!(err.is_input_error(), input, "{status}");
+            let text = err.to_string();
+            assert!(
+                text.contains(words) && text.contains("prod/web"),
+                "{status}: {text}"
+            );
+        }
+        assert!(from_status("x".into(), 503, String::new()).is_transient());
+        assert!(!from_status("x".into(), 404, String::new()).is_transient());
+        assert!(!from_status("x".into(), 501, String::new()).is_transient());
+    }
+
+    #[test]
+    fn lists_name_what_exists() {
+        let err = KubeError::UnknownContainer {
+            object: "deployment prod/web".into(),
+            container: "app".into(),
+            known: vec!["web".into(), "sidecar".into()],
+        };
+        assert_eq!(
+            err.to_string(),
+            "deployment prod/web has no container named \"app\" (containers: web, sidecar)"
+        );
+        let shift = err.into_shift_error("HTTPRoute prod/web".into());
+        assert!(shift.is_input_error());
+        let shift = KubeError::Unreachable {
+            object: "o".into(),
+            reason: "refused".into(),
+        }
+        .into_shift_error("t".into());
+        assert!(!shift.is_input_error());
+    }
+}
