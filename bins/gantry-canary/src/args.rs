@@ -128,6 +128,21 @@ pub(crate) struct AnalysisArgs {
     #[arg(long = "canary-version", value_name = "VERSION", env = env_vars::GANTRY_CANARY_VERSION)]
     pub(crate) canary_version: Option<String>,
 
+    /// The canary workload in Kubernetes (`deployment/NAME`), checked every
+    /// interval: rolled out passes, a failed rollout or a crash-looping pod
+    /// fails, a rollout in progress is no data. Its namespace is
+    /// --canary-namespace (default: the kubeconfig context's).
+    #[arg(long, value_name = "WORKLOAD", env = env_vars::GANTRY_WORKLOAD)]
+    pub(crate) workload: Option<String>,
+
+    /// The kubeconfig for --workload (default: $KUBECONFIG, ~/.kube/config, in-cluster).
+    #[arg(long, value_name = "FILE", env = env_vars::GANTRY_KUBECONFIG)]
+    pub(crate) kubeconfig: Option<std::path::PathBuf>,
+
+    /// The kubeconfig context for --workload.
+    #[arg(long = "kube-context", value_name = "NAME", env = env_vars::GANTRY_KUBE_CONTEXT)]
+    pub(crate) kube_context: Option<String>,
+
     /// Canary traffic steps in percent, e.g. `10,25,50,100`: the analysis
     /// runs (--count intervals) at each weight before the next; rollback
     /// sets the weight back to 0. Needs --on-step or --step-webhook.

@@ -3,12 +3,14 @@
 //! spec file and the field's path, in the message.
 
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::Duration;
 
 use gantry_analysis::{Direction, MetricSpec, NoDataPolicy, Policy, Steps};
 use gantry_checks::{Check, ComparedMetric, Comparison, HttpProbe, PrometheusQuery, Templating};
 use gantry_cli::{CliError, parse_duration};
 use gantry_hooks::{AbortWebhook, Hook};
+use gantry_kube::RolloutCheck;
 use gantry_runner::Printer;
 use gantry_spec::canary::{self as spec, CanarySpec, CheckSpec};
 use gantry_traffic::TrafficShifter;
@@ -83,7 +85,7 @@ impl AnalysisArgs {
         checks.extend(self.checks_from_flags(&durations, printer)?);
         if checks.is_empty() {
             return Err(usage(
-                "nothing to watch: give --probe URL and/or --prometheus URL --query PROMQL, or a --spec with checks"
+                "nothing to watch: give --probe URL, --prometheus URL --query PROMQL, --workload deployment/NAME, or a --spec with checks"
                     .to_owned(),
             ));
         }
@@ -258,6 +260,21 @@ impl AnalysisArgs {
                 "--min and --max are thresholds of a --query, which needs --prometheus".to_owned(),
             ));
         }
+        if let Some(workload) = self
+            .workload
+            .as_deref()
+            .map(str::trim)
+            .filter(|w| !w.is_empty())
+        {
+            checks.push(Check::Plugged(Arc::new(RolloutCheck::new(
+                workload,
+                self.canary_namespace
+                    .clone()
+                    .filter(|n| !n.trim().is_empty()),
+                self.kubeconfig.clone(),
+                self.kube_context.clone(),
+            ))));
+        }
         for check in &checks {
             check
                 .validate()
@@ -409,6 +426,21 @@ fn check_from_spec(
             comparison.marginal = judge.marginal_score.unwrap_or(comparison.marginal);
             Check::Judge(comparison)
         }
+        CheckSpec::Kubernetes(kube) => {
+            let namespace = kube
+                .namespace
+                .clone()
+                .or_else(|| spec.canary.namespace.clone())
+                .filter(|n| !n.trim().is_empty());
+            let mut check = RolloutCheck::new(
+                &kube.workload,
+                namespace,
+                kube.kubeconfig.as_ref().map(Into::into),
+                kube.context.clone(),
+            );
+            check.name = kube.name.clone();
+            Check::Plugged(Arc::new(check))
+        }
     };
     built
         .validate()
@@ -452,7 +484,7 @@ fn mask_spec_secrets(spec: &CanarySpec, printer: &mut Printer) -> Result<(), Cli
         .chain(spec.checks.iter().filter_map(|c| match c {
             CheckSpec::Prometheus(q) => q.prometheus.as_ref(),
             CheckSpec::Judge(j) => j.prometheus.as_ref(),
-            CheckSpec::Http(_) => None,
+            CheckSpec::Http(_) | CheckSpec::Kubernetes(_) => None,
         }));
     for server in servers {
         secrets.extend(server.token.as_deref());

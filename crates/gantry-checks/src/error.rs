@@ -13,6 +13,18 @@ pub enum CheckError {
     #[error("cannot set up the HTTP client: {0}")]
     Client(String),
 
+    /// A plugged-in check (see [`crate::PluggedCheck`]) refused its
+    /// settings (`input`: exit 2) or could not reach what it checks.
+    #[error("{check}: {message}")]
+    Plugged {
+        /// The check's name.
+        check: String,
+        /// What went wrong.
+        message: String,
+        /// Whether it is the settings' fault.
+        input: bool,
+    },
+
     /// A `POINTER=VALUE` JSON pointer check that does not parse.
     #[error(
         "invalid JSON pointer check {spec:?}: {reason} (expected POINTER=VALUE, e.g. /version=abc123)"
@@ -165,6 +177,7 @@ impl CheckError {
         matches!(
             self,
             CheckError::JsonPointerSpec { .. }
+                | CheckError::Plugged { input: true, .. }
                 | CheckError::Header { .. }
                 | CheckError::Template { .. }
                 | CheckError::Url { .. }

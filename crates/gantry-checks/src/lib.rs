@@ -35,6 +35,9 @@ mod prometheus;
 mod template;
 mod text;
 
+use std::sync::Arc;
+
+use futures_util::future::BoxFuture;
 use gantry_analysis::CheckOutcome;
 
 pub use error::CheckError;
@@ -95,6 +98,29 @@ pub enum Check {
     Prometheus(PrometheusQuery),
     /// The canary-versus-baseline judge over Prometheus metrics.
     Judge(Comparison),
+    /// A check from another crate (gantry-kube's rollout readiness),
+    /// which this crate cannot depend on.
+    Plugged(Arc<dyn PluggedCheck>),
+}
+
+/// A check another crate provides: what [`Check`] needs of it. The
+/// interface for checks whose clients this crate must not depend on
+/// (gantry-kube depends on this crate through gantry-traffic).
+pub trait PluggedCheck: Send + Sync + std::fmt::Debug {
+    /// The display name.
+    fn name(&self) -> String;
+    /// What passes.
+    fn threshold(&self) -> String;
+    /// Check the settings before the analysis (exit 2 on an error).
+    fn validate(&self) -> Result<(), CheckError>;
+    /// Reach what is checked before the first interval.
+    fn preflight(&self) -> BoxFuture<'_, Result<(), CheckError>>;
+    /// Measure once; never fails (whatever happens is in the outcome).
+    fn measure<'a>(&'a self, templating: &'a Templating) -> BoxFuture<'a, Measurement>;
+    /// Values to mask.
+    fn secrets(&self) -> Vec<String> {
+        Vec::new()
+    }
 }
 
 impl Check {
@@ -104,6 +130,7 @@ impl Check {
             Check::Http(probe) => probe.display_name(),
             Check::Prometheus(query) => query.display_name(),
             Check::Judge(judge) => judge.display_name(),
+            Check::Plugged(check) => check.name(),
         }
     }
 
@@ -113,6 +140,7 @@ impl Check {
             Check::Http(probe) => probe.threshold(),
             Check::Prometheus(query) => query.threshold(),
             Check::Judge(judge) => judge.threshold(),
+            Check::Plugged(check) => check.threshold(),
         }
     }
 
@@ -124,6 +152,7 @@ impl Check {
             Check::Http(probe) => probe.measure(client, templating).await,
             Check::Prometheus(query) => query.measure(client, templating).await,
             Check::Judge(judge) => judge.measure(client, templating).await,
+            Check::Plugged(check) => check.measure(templating).await,
         }
     }
 
@@ -134,6 +163,7 @@ impl Check {
             Check::Http(probe) => probe.validate(),
             Check::Prometheus(query) => query.validate(),
             Check::Judge(judge) => judge.validate(),
+            Check::Plugged(check) => check.validate(),
         }
     }
 
@@ -145,6 +175,7 @@ impl Check {
             Check::Http(probe) => probe.secrets(),
             Check::Prometheus(query) => query.secrets(),
             Check::Judge(judge) => judge.secrets(),
+            Check::Plugged(check) => check.secrets(),
         }
     }
 
@@ -166,6 +197,7 @@ impl Check {
                 judge.endpoint().preflight(client).await?;
                 judge.preflight(client, templating).await
             }
+            Check::Plugged(check) => check.preflight().await,
         }
     }
 }

@@ -247,3 +247,5 @@ pub const GANTRY_ROLLOUT_TIMEOUT: &str = "GANTRY_ROLLOUT_TIMEOUT";
 pub const GANTRY_TARGET: &str = "GANTRY_TARGET";
 /// The canary weight to set (`gantry-rollback shift`).
 pub const GANTRY_WEIGHT: &str = "GANTRY_WEIGHT";
+/// The canary workload whose rollout gantry-canary checks (`deployment/NAME`).
+pub const GANTRY_WORKLOAD: &str = "GANTRY_WORKLOAD";

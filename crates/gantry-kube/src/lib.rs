@@ -12,6 +12,8 @@
 //! - [`undo`] / [`choose_revision`]: `kubectl rollout undo` for
 //!   Deployments, to the previous revision, a revision number, or the
 //!   revision that ran an image.
+//! - [`RolloutCheck`]: the canary's rollout and pods as a gantry-canary
+//!   check.
 //! - [`traffic`]: [`gantry_traffic::TrafficShifter`]s for Gateway API
 //!   `HTTPRoute`, NGINX canary Ingress, Istio `VirtualService` and replica
 //!   ratios.
@@ -26,6 +28,7 @@
 //! failing (exit 3).
 
 mod api;
+mod check;
 mod client;
 mod error;
 mod pods;
@@ -38,6 +41,7 @@ mod wait;
 mod workload;
 
 pub use api::{MAX_ATTEMPTS, MAX_CONFLICT_ATTEMPTS, REQUEST_TIMEOUT};
+pub use check::RolloutCheck;
 pub use client::connect;
 pub use error::KubeError;
 pub use pods::{PodProblem, selector_query, unhealthy_pods};

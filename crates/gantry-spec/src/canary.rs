@@ -114,6 +114,25 @@ pub enum CheckSpec {
     Prometheus(PrometheusCheckSpec),
     /// Canary against baseline, metric by metric (Mann-Whitney U), into a score.
     Judge(JudgeCheckSpec),
+    /// The canary workload's rollout and pods in Kubernetes.
+    Kubernetes(KubernetesCheckSpec),
+}
+
+/// The canary workload in Kubernetes: rolled out passes, a failed rollout
+/// or a crash-looping pod fails, a rollout in progress is no data.
+#[derive(Debug, Clone, PartialEq, Deserialize, JsonSchema)]
+#[serde(rename_all = "kebab-case", deny_unknown_fields)]
+pub struct KubernetesCheckSpec {
+    /// Shown in the log and the report (default: `kubernetes: NAMESPACE/WORKLOAD`).
+    pub name: Option<String>,
+    /// `deployment/NAME`, `statefulset/NAME` or `daemonset/NAME`.
+    pub workload: String,
+    /// Its namespace (default: `canary.namespace`, else the kubeconfig context's).
+    pub namespace: Option<String>,
+    /// A kubeconfig (default: `$KUBECONFIG`, `~/.kube/config`, in-cluster).
+    pub kubeconfig: Option<String>,
+    /// Its context.
+    pub context: Option<String>,
 }
 
 /// An HTTP probe: one request per interval.
@@ -298,10 +317,12 @@ pub struct HookSpec {
 impl<'de> Deserialize<'de> for CheckSpec {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         use crate::tagged::{Tagged, variant};
-        let tagged = Tagged::deserialize(deserializer, &["http", "prometheus", "judge"])?;
+        let tagged =
+            Tagged::deserialize(deserializer, &["http", "prometheus", "judge", "kubernetes"])?;
         Ok(match tagged.kind.as_str() {
             "http" => CheckSpec::Http(variant(tagged.body)?),
             "prometheus" => CheckSpec::Prometheus(variant(tagged.body)?),
+            "kubernetes" => CheckSpec::Kubernetes(variant(tagged.body)?),
             _ => CheckSpec::Judge(variant(tagged.body)?),
         })
     }

@@ -97,7 +97,7 @@ fn spec_mistakes_are_exit_2_with_the_field() {
     let cases = [
         (
             "checks: [{type: grpc, url: 'http://127.0.0.1:9/'}]",
-            "checks[0]: unknown variant `grpc`, expected one of `http`, `prometheus`, `judge`",
+            "checks[0]: unknown variant `grpc`, expected one of `http`, `prometheus`, `judge`, `kubernetes`",
         ),
         (
             "checks: [{type: prometheus, query: up, max: lots}]",

@@ -7,6 +7,7 @@ mod act;
 mod canary;
 mod canary_act;
 mod canary_deployment;
+mod canary_kube;
 mod canary_rig;
 mod canary_spec;
 mod canary_steps;
