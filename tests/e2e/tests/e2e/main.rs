@@ -20,6 +20,7 @@ mod patch;
 mod patch_act;
 mod rig;
 mod rollback;
+mod rollback_act;
 mod rollback_e2e;
 mod tag_compute;
 mod tag_push;
