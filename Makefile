@@ -22,3 +22,5 @@ bench-patch: ; bash bench/patch.sh
 bench-gitops: ; bash bench/gitops.sh
 
 bench-canary: ; cargo bench -p gantry-e2e --bench canary
+
+bench-rollback: ; cargo build --release -p gantry-rollback && cargo bench -p gantry-e2e --bench rollback

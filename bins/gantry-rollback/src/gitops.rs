@@ -8,8 +8,18 @@ use std::process::Stdio;
 
 use futures_util::future::BoxFuture;
 use gantry_cli::CliError;
-use gantry_restore::GitopsRevert;
+use gantry_restore::{GitopsFailure, GitopsRevert};
 use gantry_spec::rollback::GitopsSpec;
+
+/// The `GANTRY_*` variables gantry-gitops gets from our environment.
+const PASSED: &[&str] = &[
+    "GANTRY_TOKEN",
+    "GANTRY_AUTHOR",
+    "GANTRY_COMMITTER",
+    "GANTRY_MESSAGE",
+    "GANTRY_LOG",
+    "GANTRY_GITHUB_API_URL",
+];
 
 /// `gantry-gitops revert …` for the spec's `gitops:`.
 pub(crate) struct GitopsCommand {
@@ -80,18 +90,29 @@ impl GitopsRevert for GitopsCommand {
         self.description.clone()
     }
 
-    fn revert(&self) -> BoxFuture<'_, Result<(bool, String), String>> {
+    fn revert(&self) -> BoxFuture<'_, Result<(bool, String), GitopsFailure>> {
         Box::pin(async move {
-            let output = tokio::process::Command::new(&self.program)
+            let failed = |message: String, input: bool| GitopsFailure { message, input };
+            let mut command = tokio::process::Command::new(&self.program);
+            command
                 .args(&self.args)
                 // Its step outputs and summary are its own; ours report
                 // the whole rollback.
                 .env_remove("GITHUB_OUTPUT")
                 .env_remove("GITHUB_STEP_SUMMARY")
-                .stdin(Stdio::null())
-                .output()
-                .await
-                .map_err(|e| format!("cannot run {}: {e}", self.program.display()))?;
+                .stdin(Stdio::null());
+            // Only the settings the spec cannot give pass through: a
+            // job-wide GANTRY_MODE or GANTRY_REPO_PATHS meant for another
+            // step must not change what is reverted.
+            for (name, _) in std::env::vars_os() {
+                let name = name.to_string_lossy().into_owned();
+                if name.starts_with("GANTRY_") && !PASSED.contains(&name.as_str()) {
+                    command.env_remove(&name);
+                }
+            }
+            let output = command.output().await.map_err(|e| {
+                failed(format!("cannot run {}: {e}", self.program.display()), false)
+            })?;
             let stdout = String::from_utf8_lossy(&output.stdout);
             let stderr = String::from_utf8_lossy(&output.stderr);
             if !output.status.success() {
@@ -100,14 +121,24 @@ impl GitopsRevert for GitopsCommand {
                     .rev()
                     .find(|l| !l.trim().is_empty())
                     .unwrap_or("no message");
-                return Err(format!(
-                    "gantry-gitops revert failed ({}): {}",
-                    output.status,
-                    last.trim()
+                // gantry-gitops's exit 2 is bad input (nothing to revert,
+                // an unknown environment), as it is for us.
+                return Err(failed(
+                    format!(
+                        "gantry-gitops revert failed ({}): {}",
+                        output.status,
+                        last.trim()
+                    ),
+                    output.status.code() == Some(2),
                 ));
             }
             let json: serde_json::Value = serde_json::from_str(stdout.trim()).map_err(|e| {
-                format!("gantry-gitops revert answered something that is not its JSON report: {e}")
+                failed(
+                    format!(
+                        "gantry-gitops revert answered something that is not its JSON report: {e}"
+                    ),
+                    false,
+                )
             })?;
             let changed = json["changed"].as_bool().unwrap_or(false);
             let detail = match (changed, json["commit"].as_str()) {

@@ -79,6 +79,7 @@ pub(crate) fn run(
     Ok(match restore.failure() {
         None => ExitStatus::Success,
         Some(step) if step.input_error => ExitStatus::Usage,
+        Some(step) if step.rollout_unfinished => ExitStatus::Failure,
         Some(_) => ExitStatus::External,
     })
 }

@@ -147,6 +147,13 @@ pub(crate) fn steps(
             let at = field(&format!("undo[{index}]"));
             let workload = WorkloadRef::parse(&undo.workload, namespace)
                 .map_err(|e| usage(format!("{at}.workload: {e}")))?;
+            if workload.kind != gantry_kube::WorkloadKind::Deployment {
+                return Err(usage(format!(
+                    "{at}.workload: undo is for Deployments (`{}` is a {}; StatefulSets and DaemonSets keep no ReplicaSet history to undo to)",
+                    undo.workload,
+                    workload.kind.as_str()
+                )));
+            }
             let target = match (undo.to_revision, &undo.to_image) {
                 (Some(_), Some(_)) => {
                     return Err(usage(format!(

@@ -16,6 +16,9 @@ use crate::rollout::{RolloutProgress, Workload, evaluate};
 use crate::undo::{REVISION_ANNOTATION, controlled_by, revision_of, templates_equal};
 use crate::{KubeError, WorkloadKind, WorkloadRef};
 
+/// The first pause of a wait.
+const FIRST_POLL: Duration = Duration::from_millis(25);
+
 /// How a wait ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum RolloutOutcome {
@@ -54,6 +57,7 @@ pub async fn wait_for_rollout(
     poll: Duration,
 ) -> Result<RolloutReport, KubeError> {
     let start = Instant::now();
+    let mut backoff = FIRST_POLL;
     loop {
         let current = read_workload(client, workload).await?;
         let progress = evaluate(&current);
@@ -69,7 +73,14 @@ pub async fn wait_for_rollout(
             RolloutProgress::Waiting(message) => {
                 if start.elapsed() < timeout {
                     tracing::debug!(%workload, %message, "waiting");
-                    tokio::time::sleep(poll.min(timeout.saturating_sub(start.elapsed()))).await;
+                    // From 25 ms, doubling up to `poll`: a rollout that is
+                    // done a moment after a write is seen at once, a long
+                    // one is not read more often than `poll`.
+                    let pause = backoff
+                        .min(poll)
+                        .min(timeout.saturating_sub(start.elapsed()));
+                    backoff = backoff.saturating_mul(2);
+                    tokio::time::sleep(pause).await;
                     continue;
                 }
                 (RolloutOutcome::TimedOut, message)

@@ -18,4 +18,4 @@
 
 mod step;
 
-pub use step::{GitopsRevert, Restore, Step, StepOutcome, StepReport, restore};
+pub use step::{GitopsFailure, GitopsRevert, Restore, Step, StepOutcome, StepReport, restore};

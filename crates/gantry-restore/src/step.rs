@@ -8,13 +8,26 @@ use gantry_traffic::{TrafficShifter, Weight};
 /// How often a rollout is read while waiting.
 const POLL: Duration = Duration::from_millis(500);
 
+/// In an undo step's detail when its rollout did not finish.
+const ROLLOUT_UNFINISHED: &str = "the rollout did not finish";
+
 /// Reverting the GitOps deploy, done by whoever can (gantry-rollback runs
 /// gantry-gitops): returns whether a commit was made, and one line.
 pub trait GitopsRevert: Send + Sync {
     /// What is reverted, e.g. `ghcr.io/acme/web in https://github.com/acme/deploy (main)`.
     fn describe(&self) -> String;
-    /// Revert; `Ok((changed, detail))` or the reason it failed.
-    fn revert(&self) -> BoxFuture<'_, Result<(bool, String), String>>;
+    /// Revert; `Ok((changed, detail))` or why it failed.
+    fn revert(&self) -> BoxFuture<'_, Result<(bool, String), GitopsFailure>>;
+}
+
+/// Why a GitOps revert failed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GitopsFailure {
+    /// One line.
+    pub message: String,
+    /// Whether it is the input's fault (nothing to revert, an unknown
+    /// environment): exit 2 rather than 3.
+    pub input: bool,
 }
 
 /// One step of a rollback.
@@ -109,6 +122,9 @@ pub struct StepReport {
     /// Whether the failure is the input's (a missing object, nothing to
     /// undo): exit 2 rather than 3.
     pub input_error: bool,
+    /// Whether it failed because a rollout did not finish (the undo was
+    /// applied, the pods did not come up): exit 1, like `rollout status`.
+    pub rollout_unfinished: bool,
 }
 
 /// What a rollback did.
@@ -153,6 +169,8 @@ pub async fn restore(client: Option<&Client>, steps: &[Step]) -> Restore {
         } else {
             run_step(client, step).await
         };
+        let rollout_unfinished =
+            outcome == StepOutcome::Failed && detail.contains(ROLLOUT_UNFINISHED);
         failed |= outcome == StepOutcome::Failed;
         reports.push(StepReport {
             kind: step.kind(),
@@ -161,6 +179,7 @@ pub async fn restore(client: Option<&Client>, steps: &[Step]) -> Restore {
             detail,
             elapsed: started.elapsed(),
             input_error,
+            rollout_unfinished,
         });
     }
     Restore { steps: reports }
@@ -225,7 +244,7 @@ async fn run_step(client: Option<&Client>, step: &Step) -> (StepOutcome, String,
                     (
                         StepOutcome::Failed,
                         format!(
-                            "{}, but the rollout did not finish: {}{}",
+                            "{}, but {ROLLOUT_UNFINISHED}: {}{}",
                             undo.summary,
                             report.message,
                             if pods.is_empty() {
@@ -242,7 +261,7 @@ async fn run_step(client: Option<&Client>, step: &Step) -> (StepOutcome, String,
         }
         Step::Gitops(revert) => match revert.revert().await {
             Ok((yes, detail)) => (changed(yes), detail, false),
-            Err(reason) => (StepOutcome::Failed, reason, false),
+            Err(failure) => (StepOutcome::Failed, failure.message, failure.input),
         },
         Step::CloudRun { service, to } => {
             let outcome = match to {

@@ -144,7 +144,7 @@ pub struct UndoSpec {
 pub struct GitopsSpec {
     /// The repository URL (the token comes from `GANTRY_TOKEN`).
     pub repo: String,
-    /// Its branch (default: the remote's default branch).
+    /// Its branch (default: `main`, as gantry-gitops's).
     pub branch: Option<String>,
     /// Paths inside it (default: the whole repository).
     #[serde(default)]

@@ -171,6 +171,9 @@ fn bounded_line(line: &str, max: usize) -> String {
 
 /// Run `shell`; never fails (a command that cannot start is an
 /// [`Exit::NotStarted`]).
+/// The runner's files a child must not write to.
+const RUNNER_FILES: &[&str] = &["GITHUB_OUTPUT", "GITHUB_STEP_SUMMARY"];
+
 pub async fn run_shell(shell: &Shell) -> ShellRun {
     let started = Instant::now();
     let mut command = Command::new("sh");
@@ -181,6 +184,14 @@ pub async fn run_shell(shell: &Shell) -> ShellRun {
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::piped())
         .kill_on_drop(true);
+    // The step's outputs and summary are the caller's: a hook or shifter
+    // that runs another gantry binary must not add outputs to the step
+    // that runs it (gantry-rollback shift would set `changed`).
+    for name in RUNNER_FILES {
+        if !shell.env.contains_key(*name) {
+            command.env_remove(name);
+        }
+    }
     for name in &shell.env_remove {
         if !shell.env.contains_key(name) {
             command.env_remove(name);

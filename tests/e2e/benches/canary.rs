@@ -6,9 +6,15 @@
 //!     scrape) scraping the canary app under ~50 rps: `gantry-canary` and,
 //!     started at the same instant, the bash loop on `/api/work`; then once
 //!     the bash loop on `/health`, which stays 200 (capped at 60 s);
-//! (2) false rollbacks over 50 healthy runs with 1% background errors:
-//!     `gantry-canary --max 0.05 --interval 1s --count 3 --failure-limit 2`
-//!     and, at the same time, the bash loop (3 × 1 s, `FAILURES >= 2`).
+//! (2) false rollbacks over 50 healthy runs with 1% background errors on
+//!     both a canary (v2) and a baseline (v1), ~50 rps each; in each run,
+//!     started at the same instant: `gantry-canary --spec` with the judge
+//!     (canary vs baseline: error ratio and p99 over the last 10 s every
+//!     1 s, the minimum-sample guard `min-samples: 10`), `gantry-canary
+//!     --max 0.05` on the canary's error ratio, both `--interval 1s --count
+//!     3 --failure-limit 2`, and the bash loop (3 × 1 s, `FAILURES >= 2`).
+//!     Failed intervals are counted too: under `--failure-limit 1` each
+//!     would have been a rollback.
 //!
 //! Needs `prometheus` and `curl` (`tests/rig/install.sh`) and the
 //! `gantry-canary` binary: the release one next to this bench, else the
@@ -119,10 +125,10 @@ impl Watched {
     }
 
     fn poll(&mut self) -> bool {
-        if self.exit.is_none() {
-            if let Some(status) = self.child.try_wait().unwrap() {
-                self.exit = Some((Instant::now(), status.code()));
-            }
+        if self.exit.is_none()
+            && let Some(status) = self.child.try_wait().unwrap()
+        {
+            self.exit = Some((Instant::now(), status.code()));
         }
         self.exit.is_some()
     }
@@ -149,6 +155,13 @@ impl Watched {
 
     fn decision(&self) -> String {
         self.report("decision")
+    }
+
+    /// gantry-canary's whole JSON report.
+    fn json(&self) -> serde_json::Value {
+        let out = self.output();
+        serde_json::from_str(&out)
+            .unwrap_or_else(|e| panic!("gantry-canary report is not JSON ({e}): {out}"))
     }
 }
 
@@ -182,18 +195,28 @@ fn bash_loop(url: &str, iterations: u32, sleep_s: u32) -> Command {
 /// `/api/work`, after a full rate window of traffic.
 fn rig(noise: Noise) -> (CanaryApp, Prometheus, Load) {
     let app = CanaryApp::start(CanaryConfig::new("v2").with_noise(noise)).unwrap();
-    let prom = Prometheus::start(&[app.host_port()]).unwrap();
+    let (prom, load) = scrape_and_load(&[&app]);
+    (app, prom, load)
+}
+
+/// A Prometheus scraping `apps` and ~50 rps on each one's `/api/work`,
+/// after a full rate window of traffic.
+fn scrape_and_load(apps: &[&CanaryApp]) -> (Prometheus, Load) {
+    let prom = Prometheus::start(&apps.iter().map(|a| a.host_port()).collect::<Vec<_>>()).unwrap();
     prom.wait_for_scrape(prometheus::APP_JOB, Duration::from_secs(30))
         .unwrap();
     let load = Load::start(
-        &[app.url_for("/api/work")],
-        LOAD_RPS,
+        &apps
+            .iter()
+            .map(|a| a.url_for("/api/work"))
+            .collect::<Vec<_>>(),
+        LOAD_RPS * apps.len() as f64,
         Duration::from_secs(590),
-        4,
+        4 * apps.len(),
     )
     .unwrap();
     thread::sleep(Duration::from_secs(6));
-    (app, prom, load)
+    (prom, load)
 }
 
 // ---------------------------------------------------------------------------
@@ -316,31 +339,111 @@ fn bench_rollback(bin: &Path, runs: usize) -> Rollback {
 // ---------------------------------------------------------------------------
 // (2) false rollbacks over healthy runs
 
+/// The judge's latency metric: p99 of `{{version}}` on the work paths.
+const P99: &str = "histogram_quantile(0.99, sum by (le) (rate(http_request_duration_seconds_bucket{path=~\"/api.*\",version=\"{{version}}\"}[5s])))";
+
+/// The judge's spec: canary v2 against baseline v1, error ratio and p99
+/// over the last 10 s every 1 s (11 points a side), the minimum-sample
+/// guard set explicitly (to its default, 10), and the threshold run's
+/// policy.
+fn judge_spec(prometheus: &str) -> String {
+    format!(
+        "prometheus: {{url: '{prometheus}'}}
+canary: {{version: v2, baseline-version: v1}}
+interval: 1s
+count: 3
+failure-limit: 2
+checks:
+  - type: judge
+    name: judge
+    window: 10s
+    step: 1s
+    metrics:
+      - {{name: error_ratio, query: '{ERROR_RATIO}', floor: {JUDGE_ERROR_FLOOR}, min-samples: 10}}
+      - {{name: latency_p99, query: '{P99}', tolerance: 0.2, floor: 0.025, min-samples: 10}}
+"
+    )
+}
+
+/// The error ratio's absolute slack in the judge, as in the example of
+/// docs/canary-spec.md: a tenth of the background rate, so it is the
+/// Mann-Whitney test that must keep 1% from failing 1%.
+const JUDGE_ERROR_FLOOR: f64 = 0.001;
+
+/// What one kind of gantry-canary run came to over the healthy runs.
+#[derive(Default)]
+struct Decisions {
+    promote: usize,
+    rollback: usize,
+    inconclusive: usize,
+    /// Failed intervals over all runs.
+    failed_intervals: u64,
+    /// Intervals without data over all runs.
+    no_data_intervals: u64,
+    /// Seconds per run.
+    seconds: Vec<f64>,
+}
+
+impl Decisions {
+    fn record(&mut self, name: &str, run: usize, started: Instant, watched: &Watched) {
+        let (at, code) = watched
+            .exit
+            .unwrap_or_else(|| panic!("run {run}: {name} undecided after {CAP:?}"));
+        self.seconds.push((at - started).as_secs_f64());
+        let json = watched.json();
+        let count = |field: &str| json["tally"][field].as_u64().unwrap_or(0);
+        self.failed_intervals += count("failed");
+        self.no_data_intervals += count("no_data");
+        let reason = json["reason"].as_str().unwrap_or("?");
+        match (code, json["decision"].as_str().unwrap_or("?")) {
+            (Some(0), "promote") => self.promote += 1,
+            (Some(1), "rollback") => {
+                self.rollback += 1;
+                println!("    run {run}: {name} rolled back: {reason}");
+            }
+            (Some(4), "inconclusive") => {
+                self.inconclusive += 1;
+                println!("    run {run}: {name} inconclusive: {reason}");
+            }
+            (code, decision) => panic!("run {run}: {name} exit {code:?}, {decision}"),
+        }
+        if count("failed") > 0 && code == Some(0) {
+            println!("    run {run}: {name} promoted after a failed interval: {reason}");
+        }
+    }
+}
+
 #[derive(Default)]
 struct Healthy {
     runs: usize,
-    gantry_promote: usize,
-    gantry_rollback: usize,
-    gantry_inconclusive: usize,
-    /// Seconds per gantry-canary run.
-    gantry_seconds: Vec<f64>,
+    judge: Decisions,
+    threshold: Decisions,
     bash_rollback: usize,
     bash_promote: usize,
 }
 
 fn bench_healthy(bin: &Path, runs: usize) -> Healthy {
     println!(
-        "\n==> (2) false rollbacks: {runs} healthy runs, 1% background errors, \
-         --max 0.05 --interval 1s --count 3 --failure-limit 2; bash loop 3 x 1s, FAILURES >= 2"
+        "\n==> (2) false rollbacks: {runs} healthy runs, 1% background errors on canary and baseline; \
+         judge (error ratio, p99; 10s window, 1s step, min-samples 10) and --max 0.05, \
+         both --interval 1s --count 3 --failure-limit 2; bash loop 3 x 1s, FAILURES >= 2"
     );
-    let (app, prom, load) = rig(Noise::with_background_errors());
+    let noise = Noise::with_background_errors();
+    let baseline = CanaryApp::start(CanaryConfig::new("v1").with_noise(noise)).unwrap();
+    let app = CanaryApp::start(CanaryConfig::new("v2").with_noise(noise).with_seed(7)).unwrap();
+    let (prom, load) = scrape_and_load(&[&baseline, &app]);
     let dir = TempDir::new().unwrap();
+    let spec = dir.path().join("judge.yaml");
+    std::fs::write(&spec, judge_spec(&prom.url())).unwrap();
+    // Until the judge's 10 s window is full (6 s of traffic so far): its
+    // first runs would otherwise wait for data, not judge a healthy canary.
+    thread::sleep(Duration::from_secs(6));
     let work = app.url_for("/api/work");
     let mut result = Healthy {
         runs,
         ..Healthy::default()
     };
-    let gantry_args = [
+    let threshold_args = [
         "--max",
         "0.05",
         "--interval",
@@ -352,29 +455,24 @@ fn bench_healthy(bin: &Path, runs: usize) -> Healthy {
     ];
     for run in 1..=runs {
         let started = Instant::now();
-        let mut gantry = Watched::spawn(
-            gantry_canary(bin, &prom.url(), &gantry_args),
+        let mut judge = {
+            let mut cmd = Command::new(bin);
+            cmd.arg("--spec").arg(&spec).args(["--format", "json"]);
+            Watched::spawn(cmd, dir.path(), &format!("judge-{run}"))
+        };
+        let mut threshold = Watched::spawn(
+            gantry_canary(bin, &prom.url(), &threshold_args),
             dir.path(),
             &format!("gantry-{run}"),
         );
         let mut bash = Watched::spawn(bash_loop(&work, 3, 1), dir.path(), &format!("bash-{run}"));
-        wait_all(&mut [&mut gantry, &mut bash], started + CAP);
-        let (at, code) = gantry
-            .exit
-            .unwrap_or_else(|| panic!("run {run}: gantry-canary undecided after {CAP:?}"));
-        result.gantry_seconds.push((at - started).as_secs_f64());
-        match (code, gantry.decision().as_str()) {
-            (Some(0), "promote") => result.gantry_promote += 1,
-            (Some(1), "rollback") => {
-                result.gantry_rollback += 1;
-                println!(
-                    "    run {run}: gantry-canary rolled back: {}",
-                    gantry.report("reason")
-                );
-            }
-            (Some(4), "inconclusive") => result.gantry_inconclusive += 1,
-            (code, decision) => panic!("run {run}: gantry-canary exit {code:?}, {decision}"),
-        }
+        wait_all(&mut [&mut judge, &mut threshold, &mut bash], started + CAP);
+        result
+            .judge
+            .record("gantry-canary judge", run, started, &judge);
+        result
+            .threshold
+            .record("gantry-canary --max 0.05", run, started, &threshold);
         match bash.exit.map(|(_, code)| code) {
             Some(Some(0)) => result.bash_promote += 1,
             Some(Some(1)) => {
@@ -461,28 +559,36 @@ fn print_table(nproc: usize, rollback: &Rollback, healthy: &Healthy) {
         println!("    not timed: {}", rollback.early.join("; "));
     }
     println!(
-        "\n    {:<52} {:>5} {:>15}  notes",
+        "\n    {:<64} {:>5} {:>15}  notes",
         "(2) healthy, 1% background errors", "runs", "false rollbacks"
     );
+    for (name, d) in [
+        (
+            "gantry-canary judge, min-samples 10, --count 3 --failure-limit 2",
+            &healthy.judge,
+        ),
+        (
+            "gantry-canary --max 0.05 --count 3 --failure-limit 2",
+            &healthy.threshold,
+        ),
+    ] {
+        println!(
+            "    {name:<64} {:>5} {:>15}  {} promote, {} inconclusive; {} failed and {} no-data interval(s) in all; run median {:.2} s, max {:.2} s",
+            healthy.runs,
+            d.rollback,
+            d.promote,
+            d.inconclusive,
+            d.failed_intervals,
+            d.no_data_intervals,
+            median(&d.seconds),
+            max(&d.seconds)
+        );
+    }
     println!(
-        "    {:<52} {:>5} {:>15}  {} promote, {} inconclusive; run median {:.2} s, max {:.2} s",
-        "gantry-canary --max 0.05 --count 3 --failure-limit 2",
-        healthy.runs,
-        healthy.gantry_rollback,
-        healthy.gantry_promote,
-        healthy.gantry_inconclusive,
-        median(&healthy.gantry_seconds),
-        max(&healthy.gantry_seconds)
-    );
-    println!(
-        "    {:<52} {:>5} {:>15}  {} promote",
+        "    {:<64} {:>5} {:>15}  {} promote",
         "bash loop, curl /api/work 3 x 1s, FAILURES >= 2",
         healthy.runs,
         healthy.bash_rollback,
         healthy.bash_promote
-    );
-    println!(
-        "    (gantry-canary has no separate minimum-sample flag: the guard in effect is \
-         --count 3, i.e. 3 intervals with data before promoting, and no data = inconclusive)"
     );
 }
