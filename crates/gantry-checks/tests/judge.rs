@@ -530,19 +530,19 @@ fn validation_names_the_field() {
         ),
         (
             Box::new(|j| j.pass = 101.0),
-            "pass must be a score from 0 to 100, not 101",
+            "pass-score must be a score from 0 to 100, not 101",
         ),
         (
             Box::new(|j| j.pass = f64::NAN),
-            "pass must be a score from 0 to 100",
+            "pass-score must be a score from 0 to 100",
         ),
         (
             Box::new(|j| j.marginal = -1.0),
-            "marginal must be a score from 0 to 100",
+            "marginal-score must be a score from 0 to 100",
         ),
         (
             Box::new(|j| j.marginal = 96.0),
-            "marginal 96 is above pass 95",
+            "marginal-score 96 is above pass-score 95",
         ),
         (
             Box::new(|j| j.metrics[1].alpha = 0.0),
@@ -585,27 +585,27 @@ fn validation_names_the_field() {
         ),
         (
             Box::new(|j| j.metrics[0].min_samples = 0),
-            "min_samples must be at least 1",
+            "min-samples must be at least 1",
         ),
         (
             Box::new(|j| j.metrics[0].min_samples = 3),
-            "min_samples 3 cannot show any change at alpha 0.05: with 3 sample(s) a side the smallest possible p-value is 0.1",
+            "min-samples 3 cannot show any change at alpha 0.05: with 3 sample(s) a side the smallest possible p-value is 0.1",
         ),
         (
             Box::new(|j| j.metrics[0].min_samples = 30),
-            "min_samples 30 is more than the 25 point(s) of a series in window 2 min every step 5 s",
+            "min-samples 30 is more than the 25 point(s) of a series in window 2 min every step 5 s",
         ),
         (
             Box::new(|j| j.metrics[0].canary_query = Some("x".to_owned())),
-            "give either query or canary_query and baseline_query, not both",
+            "give either query or canary-query and baseline-query, not both",
         ),
         (
             Box::new(|j| j.metrics[1].baseline_query = None),
-            "metrics[1] (latency_p99): canary_query needs baseline_query too",
+            "metrics[1] (latency_p99): canary-query needs baseline-query too",
         ),
         (
             Box::new(|j| j.metrics[0].query = None),
-            "no query: give query, or canary_query and baseline_query",
+            "no query: give query, or canary-query and baseline-query",
         ),
         (
             Box::new(|j| j.metrics[0].query = Some("sum(rate(x[1m]))".to_owned())),
@@ -621,15 +621,15 @@ fn validation_names_the_field() {
         ),
         (
             Box::new(|j| j.baseline_version = None),
-            "metrics[0] (error_ratio): query uses {{version}} for both sides, so baseline_version is needed",
+            "metrics[0] (error_ratio): query uses {{version}} for both sides, so baseline-version is needed",
         ),
         (
             Box::new(|j| j.baseline_version = Some(String::new())),
-            "baseline_version is empty (an unset variable?)",
+            "baseline-version is empty (an unset variable?)",
         ),
         (
             Box::new(|j| j.canary_version = Some("base-1".to_owned())),
-            "baseline_version \"base-1\" is the canary_version",
+            "baseline-version \"base-1\" is the canary-version",
         ),
         (
             Box::new(|j| {
@@ -637,14 +637,14 @@ fn validation_names_the_field() {
                 j.baseline_version = None;
                 j.metrics.remove(0);
             }),
-            "baseline_query uses {{version}}, so baseline_version is needed",
+            "baseline-query uses {{version}}, so baseline-version is needed",
         ),
         (
             Box::new(|j| {
                 j.metrics[1].canary_query = Some("up".to_owned());
                 j.metrics[1].baseline_query = Some("up".to_owned());
             }),
-            "canary_query and baseline_query are the same query",
+            "canary-query and baseline-query are the same query",
         ),
         (
             Box::new(|j| j.base = Url::parse("ftp://example.com").unwrap()),

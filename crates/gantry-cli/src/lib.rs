@@ -15,12 +15,10 @@ mod duration;
 pub mod env_vars;
 mod error;
 mod exit;
-mod not_yet;
 mod run;
 
 pub use args::{ColorArg, FormatArg, GlobalArgs};
 pub use duration::parse_duration;
 pub use error::{CliError, ResultExt};
 pub use exit::ExitStatus;
-pub use not_yet::{NotYetArgs, not_yet_available};
 pub use run::run;

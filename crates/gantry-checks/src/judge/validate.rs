@@ -47,7 +47,7 @@ impl Comparison {
                 text::duration(self.step)
             )));
         }
-        for (field, value) in [("pass", self.pass), ("marginal", self.marginal)] {
+        for (field, value) in [("pass-score", self.pass), ("marginal-score", self.marginal)] {
             if !(0.0..=100.0).contains(&value) {
                 return Err(self.invalid(format!(
                     "{field} must be a score from 0 to 100, not {}",
@@ -57,14 +57,14 @@ impl Comparison {
         }
         if self.marginal > self.pass {
             return Err(self.invalid(format!(
-                "marginal {} is above pass {}",
+                "marginal-score {} is above pass-score {}",
                 text::number(self.marginal),
                 text::number(self.pass)
             )));
         }
         for (field, value) in [
-            ("canary_version", &self.canary_version),
-            ("baseline_version", &self.baseline_version),
+            ("canary-version", &self.canary_version),
+            ("baseline-version", &self.baseline_version),
         ] {
             if value.as_deref().is_some_and(|v| v.trim().is_empty()) {
                 return Err(self.invalid(format!("{field} is empty (an unset variable?)")));
@@ -74,7 +74,7 @@ impl Comparison {
             && canary == baseline
         {
             return Err(self.invalid(format!(
-                "baseline_version {baseline:?} is the canary_version: the judge would compare the canary with itself"
+                "baseline-version {baseline:?} is the canary-version: the judge would compare the canary with itself"
             )));
         }
         let mut names = BTreeSet::new();
@@ -121,45 +121,45 @@ impl Comparison {
                 check_query("query", query).map_err(&bad)?;
                 if !uses_version(query) {
                     return Err(bad(
-                        "query must tell the canary from the baseline with {{version}} (e.g. version=\"{{version}}\"), or give canary_query and baseline_query instead".to_owned(),
+                        "query must tell the canary from the baseline with {{version}} (e.g. version=\"{{version}}\"), or give canary-query and baseline-query instead".to_owned(),
                     ));
                 }
                 if self.baseline_version.is_none() {
                     return Err(bad(
-                        "query uses {{version}} for both sides, so baseline_version is needed"
+                        "query uses {{version}} for both sides, so baseline-version is needed"
                             .to_owned(),
                     ));
                 }
             }
             (None, Some(canary), Some(baseline)) => {
-                check_query("canary_query", canary).map_err(&bad)?;
-                check_query("baseline_query", baseline).map_err(&bad)?;
+                check_query("canary-query", canary).map_err(&bad)?;
+                check_query("baseline-query", baseline).map_err(&bad)?;
                 if uses_version(baseline) && self.baseline_version.is_none() {
                     return Err(bad(
-                        "baseline_query uses {{version}}, so baseline_version is needed".to_owned(),
+                        "baseline-query uses {{version}}, so baseline-version is needed".to_owned(),
                     ));
                 }
                 if canary == baseline && !uses_version(canary) {
                     return Err(bad(
-                        "canary_query and baseline_query are the same query".to_owned()
+                        "canary-query and baseline-query are the same query".to_owned()
                     ));
                 }
             }
             (None, None, None) => {
                 return Err(bad(
-                    "no query: give query, or canary_query and baseline_query".to_owned(),
+                    "no query: give query, or canary-query and baseline-query".to_owned(),
                 ));
             }
             (Some(_), _, _) => {
                 return Err(bad(
-                    "give either query or canary_query and baseline_query, not both".to_owned(),
+                    "give either query or canary-query and baseline-query, not both".to_owned(),
                 ));
             }
             (None, Some(_), None) => {
-                return Err(bad("canary_query needs baseline_query too".to_owned()));
+                return Err(bad("canary-query needs baseline-query too".to_owned()));
             }
             (None, None, Some(_)) => {
-                return Err(bad("baseline_query needs canary_query too".to_owned()));
+                return Err(bad("baseline-query needs canary-query too".to_owned()));
             }
         }
         if !(metric.alpha > 0.0 && metric.alpha < 1.0) {
@@ -183,13 +183,13 @@ impl Comparison {
             )));
         }
         if metric.min_samples == 0 {
-            return Err(bad("min_samples must be at least 1".to_owned()));
+            return Err(bad("min-samples must be at least 1".to_owned()));
         }
         if let Some(best) = smallest_p_value(metric.min_samples)
             && best >= metric.alpha
         {
             return Err(bad(format!(
-                "min_samples {} cannot show any change at alpha {}: with {} sample(s) a side the smallest possible p-value is {}; raise min_samples or alpha",
+                "min-samples {} cannot show any change at alpha {}: with {} sample(s) a side the smallest possible p-value is {}; raise min-samples or alpha",
                 metric.min_samples,
                 text::number(metric.alpha),
                 metric.min_samples,
@@ -198,7 +198,7 @@ impl Comparison {
         }
         if points < metric.min_samples as u128 {
             return Err(bad(format!(
-                "min_samples {} is more than the {points} point(s) of a series in window {} every step {}: lengthen the window, shorten the step or lower min_samples",
+                "min-samples {} is more than the {points} point(s) of a series in window {} every step {}: lengthen the window, shorten the step or lower min-samples",
                 metric.min_samples,
                 text::duration(self.window),
                 text::duration(self.step)

@@ -340,7 +340,7 @@ fn a_min_samples_the_window_cannot_hold_is_bad_input() {
     assert_eq!(run.code, Some(2), "{run}");
     assert!(
         run.stderr.contains(
-            "min_samples 12 is more than the 11 point(s) of a series in window 10 s every step 1 s"
+            "min-samples 12 is more than the 11 point(s) of a series in window 10 s every step 1 s"
         ),
         "{run}"
     );

@@ -183,6 +183,8 @@ fn undo_goes_back_by_previous_revision_number_and_image() {
     let kube = FakeKube::start().unwrap();
     kube.create(deployment("web", "ghcr.io/acme/web:1.0", 1))
         .unwrap();
+    // Revision 1 exists once the controller has seen the Deployment.
+    assert!(kube.settle(Duration::from_secs(10)));
     for tag in ["1.1", "1.2"] {
         let run = rollback(
             &kube,
