@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # `make demo`: build gantry, install it the way the setup action does, and
-# run what exists today end to end, printing each step. Needs only the Rust
-# toolchain. Later releases extend this script as the actions fill in.
+# run each binary end to end, printing each step. Needs only the Rust
+# toolchain (and git; python3 for the canary's local web server).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
@@ -106,14 +106,87 @@ else
   echo "skipped: needs Debian's docker-registry and a Docker daemon (make rig installs the registry)"
 fi
 
-step "8. Still to come (later releases): patch, gitops, canary, rollback"
-for cmd in "gantry-patch" "gantry-gitops update" "gantry-canary" "gantry-rollback undo"; do
-  # shellcheck disable=SC2086 # split the command into binary and subcommand
-  $cmd 2>&1 | sed 's/^/  /' || true
-done
+step "8. Patch image references in manifests, changing only the value's bytes"
+mkdir -p "$work/deploy/apps/web"
+cat >"$work/deploy/apps/web/deployment.yaml" <<'YAML'
+# the web front end
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: web
+spec:
+  template:
+    spec:
+      containers:
+        - name: app
+          image: "ghcr.io/acme/web:1.0"   # bumped by CI
+YAML
+cat >"$work/deploy/apps/web/kustomization.yaml" <<'YAML'
+resources: [deployment.yaml]
+images:
+  - name: ghcr.io/acme/web
+    newTag: "1.0"
+YAML
+show gantry-patch list "$work/deploy"
+show gantry-patch "$work/deploy" --set ghcr.io/acme/web=ghcr.io/acme/web:1.1 --dry-run
+show gantry-patch "$work/deploy" --set ghcr.io/acme/web=ghcr.io/acme/web:1.1
+echo "run it again: nothing to change"
+show gantry-patch "$work/deploy" --set ghcr.io/acme/web=ghcr.io/acme/web:1.1
 
-if [ "$pushed" = 1 ]; then
-  step "Done: built 5 binaries, installed them through install/install.sh, inspected 3 references, wrote Actions outputs and a summary, rejected 2 bad references with exit code 2, computed tags, pushed a local image and retagged it in a real registry without pulling."
+step "9. Commit the update to a GitOps repository (a local bare one here), then revert it"
+git init -q --bare --initial-branch=main "$work/deploy.git"
+git -C "$work/deploy" init -q --initial-branch=main
+git -C "$work/deploy" -c user.name=demo -c user.email=demo@example.com add -A
+git -C "$work/deploy" -c user.name=demo -c user.email=demo@example.com commit -qm "web 1.1"
+git -C "$work/deploy" push -q "$work/deploy.git" main
+repo="file://$work/deploy.git"
+show gantry-gitops update --repo "$repo" --branch main --set ghcr.io/acme/web=ghcr.io/acme/web:2.0
+show git --git-dir "$work/deploy.git" log -1 --format=%B
+show gantry-gitops revert --repo "$repo" --branch main --image ghcr.io/acme/web --reason "demo: 2.0 is bad"
+
+step "10. Watch a canary: probes every interval, traffic in steps, then decide"
+served=0
+if command -v python3 >/dev/null; then
+  mkdir -p "$work/site"
+  echo '{"version": "2.0"}' >"$work/site/version"
+  port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+  (cd "$work/site" && exec python3 -m http.server "$port" --bind 127.0.0.1 >/dev/null 2>&1) &
+  site_pid=$!
+  trap 'kill "$site_pid" "${registry_pid:-}" 2>/dev/null; rm -rf "$work"' EXIT
+  for _ in $(seq 50); do python3 -c "import urllib.request; urllib.request.urlopen('http://127.0.0.1:$port/version')" 2>/dev/null && break; sleep 0.1; done
+  echo "a canary answers on 127.0.0.1:$port; the traffic shifter is a shell command that logs each weight"
+  # Single quotes on purpose: gantry-canary sets the variable for the command.
+  # shellcheck disable=SC2016
+  shift_cmd='echo "    canary now gets $GANTRY_CANARY_WEIGHT% of the traffic"' 
+  show gantry-canary --probe "http://127.0.0.1:$port/version" --expect-json /version=2.0 \
+    --interval 200ms --count 2 --steps 25,50,100 \
+    --on-step "$shift_cmd" \
+    --on-promote 'echo "    promoted"'
+  echo "the same canary answering the wrong version rolls back (exit 1):"
+  echo '{"version": "1.9"}' >"$work/site/version"
+  set +e
+  gantry-canary --probe "http://127.0.0.1:$port/version" --expect-json /version=2.0 \
+    --interval 200ms --count 2 --failure-limit 2 --steps 25,50,100 \
+    --on-step "$shift_cmd"
+  echo "exit code: $?"
+  set -e
+  served=1
 else
-  step "Done: built 5 binaries, installed them through install/install.sh, inspected 3 references, wrote Actions outputs and a summary, rejected 2 bad references with exit code 2, computed tags (registry steps skipped)."
+  echo "skipped: needs python3 for a local web server"
 fi
+
+step "11. Roll back in one command (here the GitOps side; the target can add Kubernetes traffic, undo and Cloud Run)"
+gantry-gitops update --repo "$repo" --branch main --set ghcr.io/acme/web=ghcr.io/acme/web:3.0 >/dev/null
+cat >"$work/rollback.yaml" <<YAML
+gitops: {repo: '$repo', branch: main, image: ghcr.io/acme/web}
+YAML
+show gantry-rollback run --target "$work/rollback.yaml" --reason "demo: the canary failed"
+echo "run it again: already there"
+show gantry-rollback run --target "$work/rollback.yaml"
+show git --git-dir "$work/deploy.git" log --format='%h %s' -4
+
+registry_note="pushed a local image and retagged it in a real registry without pulling"
+[ "$pushed" = 1 ] || registry_note="registry steps skipped"
+canary_note="watched a canary through traffic steps (promote, then rollback)"
+[ "$served" = 1 ] || canary_note="canary step skipped"
+step "Done: built 5 binaries, installed them through install/install.sh, inspected references, wrote Actions outputs and a summary, rejected bad input with exit code 2, computed tags ($registry_note), patched manifests, committed and reverted through GitOps, $canary_note, and rolled back in one idempotent command."
