@@ -19,7 +19,9 @@
 //! # Ok(()) }
 //! ```
 
-use std::io::{self, BufRead, BufReader, Read, Write};
+use crate::http_server::read_request;
+use crate::http_server::reason;
+use std::io::{self, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
@@ -28,7 +30,6 @@ use std::time::{Duration, Instant};
 
 use crate::ports::HttpRequest;
 
-const MAX_HEAD: usize = 64 * 1024;
 const POLL: Duration = Duration::from_millis(5);
 /// The longest a [`Fault::Hang`] holds a connection.
 const MAX_HANG: Duration = Duration::from_secs(30);
@@ -240,48 +241,6 @@ fn accept_loop(
     }
 }
 
-struct Request {
-    method: String,
-    path: String,
-    headers: Vec<(String, String)>,
-    body: Vec<u8>,
-}
-
-fn read_request(stream: &TcpStream) -> io::Result<Request> {
-    let mut reader = BufReader::new(stream);
-    let mut line = String::new();
-    reader.read_line(&mut line)?;
-    let mut parts = line.split_whitespace();
-    let method = parts.next().unwrap_or_default().to_owned();
-    let path = parts.next().unwrap_or("/").to_owned();
-    let mut headers = Vec::new();
-    let mut total = line.len();
-    loop {
-        let mut header = String::new();
-        let n = reader.read_line(&mut header)?;
-        total += n;
-        if n == 0 || header == "\r\n" || header == "\n" || total > MAX_HEAD {
-            break;
-        }
-        if let Some((name, value)) = header.split_once(':') {
-            headers.push((name.trim().to_owned(), value.trim().to_owned()));
-        }
-    }
-    let length = headers
-        .iter()
-        .find(|(n, _)| n.eq_ignore_ascii_case("content-length"))
-        .and_then(|(_, v)| v.parse::<usize>().ok())
-        .unwrap_or(0);
-    let mut body = vec![0u8; length];
-    reader.read_exact(&mut body)?;
-    Ok(Request {
-        method,
-        path,
-        headers,
-        body,
-    })
-}
-
 fn serve(
     mut stream: TcpStream,
     shared: &Shared,
@@ -300,7 +259,7 @@ fn serve(
     let authorized = authorization.is_some();
     let mut seen = Seen {
         method: request.method.clone(),
-        path: request.path.clone(),
+        path: request.target.clone(),
         status: 0,
         injected: false,
         request_bytes: request.body.len(),
@@ -316,7 +275,7 @@ fn serve(
             .find(|r| {
                 r.remaining > 0
                     && (r.method == "*" || r.method.eq_ignore_ascii_case(&request.method))
-                    && request.path.contains(&r.path_contains)
+                    && request.target.contains(&r.path_contains)
             })
             .map(|r| {
                 r.remaining -= 1;
@@ -362,7 +321,7 @@ fn serve(
             }
             Some(upstream) => {
                 let mut forward =
-                    HttpRequest::new(&request.method, &format!("{upstream}{}", request.path))
+                    HttpRequest::new(&request.method, &format!("{upstream}{}", request.target))
                         .timeout(Duration::from_secs(30))
                         .body(request.body.clone());
                 for (name, value) in &request.headers {
@@ -432,23 +391,4 @@ fn write_response(
         stream.write_all(body)?;
     }
     stream.flush()
-}
-
-fn reason(status: u16) -> &'static str {
-    match status {
-        200 => "OK",
-        201 => "Created",
-        202 => "Accepted",
-        204 => "No Content",
-        307 => "Temporary Redirect",
-        400 => "Bad Request",
-        401 => "Unauthorized",
-        403 => "Forbidden",
-        404 => "Not Found",
-        429 => "Too Many Requests",
-        500 => "Internal Server Error",
-        502 => "Bad Gateway",
-        503 => "Service Unavailable",
-        _ => "Status",
-    }
 }

@@ -19,6 +19,7 @@ pub mod fault_server;
 pub mod git_daemon;
 pub mod github;
 pub mod http_files;
+mod http_server;
 pub mod kube;
 pub mod load;
 pub mod oci_image;

@@ -3,6 +3,7 @@
 //! reuse connections), `Content-Length` or chunked request bodies, and
 //! chunked streaming for watches.
 
+pub(crate) use crate::http_server::reason;
 use std::collections::BTreeMap;
 use std::io::{self, BufRead, BufReader, Read, Write};
 use std::net::{TcpListener, TcpStream};
@@ -285,32 +286,6 @@ fn read_chunked(reader: &mut BufReader<Conn>) -> io::Result<Vec<u8>> {
         reader.read_exact(&mut body[start..])?;
         let mut crlf = [0u8; 2];
         reader.read_exact(&mut crlf)?;
-    }
-}
-
-/// The reason phrase of `status`.
-pub(crate) fn reason(status: u16) -> &'static str {
-    match status {
-        200 => "OK",
-        201 => "Created",
-        202 => "Accepted",
-        204 => "No Content",
-        400 => "Bad Request",
-        401 => "Unauthorized",
-        403 => "Forbidden",
-        404 => "Not Found",
-        405 => "Method Not Allowed",
-        406 => "Not Acceptable",
-        409 => "Conflict",
-        410 => "Gone",
-        415 => "Unsupported Media Type",
-        422 => "Unprocessable Entity",
-        429 => "Too Many Requests",
-        500 => "Internal Server Error",
-        502 => "Bad Gateway",
-        503 => "Service Unavailable",
-        504 => "Gateway Timeout",
-        _ => "Status",
     }
 }
 
