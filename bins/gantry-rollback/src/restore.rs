@@ -6,7 +6,7 @@
 use std::path::PathBuf;
 
 use gantry_cli::{CliError, ExitStatus, env_vars};
-use gantry_restore::{Restore, StepOutcome};
+use gantry_restore::{Restore, Step, StepOutcome};
 use gantry_runner::{Printer, Summary};
 use serde_json::json;
 
@@ -44,6 +44,9 @@ pub(crate) fn run(
             &args.target,
             &reason,
         )?;
+        if let Some((client, _)) = &kube {
+            preflight(client, &steps).await?;
+        }
         Ok(gantry_restore::restore(kube.as_ref().map(|(c, _)| c), &steps).await)
     })?;
     for step in &restore.steps {
@@ -82,6 +85,20 @@ pub(crate) fn run(
         Some(step) if step.rollout_unfinished => ExitStatus::Failure,
         Some(_) => ExitStatus::External,
     })
+}
+
+/// Every workload the steps scale or undo exists, before the first step
+/// changes anything: a typo in the last step must not leave the traffic
+/// moved and the rest undone.
+async fn preflight(client: &gantry_kube::Client, steps: &[Step]) -> Result<(), CliError> {
+    for step in steps {
+        if let Step::ScaleDown(workload) | Step::Undo { workload, .. } = step {
+            gantry_kube::read_workload(client, workload)
+                .await
+                .map_err(crate::kube_args::kube_error)?;
+        }
+    }
+    Ok(())
 }
 
 fn summary_line(restore: &Restore) -> String {

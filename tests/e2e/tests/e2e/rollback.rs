@@ -394,3 +394,36 @@ fn shift_sets_httproute_weights_and_replica_ratios() {
     assert_eq!(run.code, Some(2), "{run}");
     assert!(run.stderr.contains("not found"), "{run}");
 }
+
+#[test]
+fn a_rollback_target_naming_a_missing_workload_changes_nothing() {
+    let kube = FakeKube::start().unwrap();
+    kube.create(json!({
+        "apiVersion": "gateway.networking.k8s.io/v1",
+        "kind": "HTTPRoute",
+        "metadata": {"name": "web", "namespace": "default"},
+        "spec": {"rules": [{"backendRefs": [
+            {"name": "web-stable", "port": 80, "weight": 50},
+            {"name": "web-canary", "port": 80, "weight": 50},
+        ]}]},
+    }))
+    .unwrap();
+    kube.create(deployment("web-canary", "ghcr.io/acme/web:2.0", 1))
+        .unwrap();
+    assert!(kube.settle(Duration::from_secs(10)));
+    kube.clear_requests();
+    let dir = tempfile::tempdir().unwrap();
+    let target = write(
+        dir.path(),
+        "rollback.yaml",
+        "traffic: {http-route: {name: web, stable: web-stable, canary: web-canary}}\nscale-down: [deployment/web-canary]\nundo: [{workload: deployment/web-canray}]\n",
+    );
+    let run = rollback(&kube, &["run", "--target", &target]);
+    assert_eq!(run.code, Some(2), "{run}");
+    assert!(
+        run.stderr
+            .contains("deployment default/web-canray not found"),
+        "{run}"
+    );
+    assert_eq!(writes(&kube), 0, "the route and the canary are untouched");
+}
