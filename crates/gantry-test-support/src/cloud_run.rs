@@ -55,9 +55,9 @@
 //! # Ok(()) }
 //! ```
 
-use crate::http_server::{Request, read_request, reason};
+use crate::http_server::{Request, accept_loop, percent_decode, read_request, write_response};
 use std::collections::{BTreeMap, BTreeSet};
-use std::io::{self, Write};
+use std::io;
 use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
@@ -302,7 +302,12 @@ impl FakeCloudRun {
         let thread = {
             let shared = Arc::clone(&shared);
             let stop = Arc::clone(&stop);
-            thread::spawn(move || accept_loop(&listener, &shared, &stop))
+            thread::spawn(move || {
+                let serving = Arc::clone(&stop);
+                accept_loop(&listener, &stop, move |stream| {
+                    let _ = serve(stream, &shared, &serving);
+                });
+            })
         };
         Ok(Self {
             addr,
@@ -546,27 +551,6 @@ fn find_service(state: &State, name: &str) -> Option<String> {
     matches.next().is_none().then(|| first.full_name())
 }
 
-fn accept_loop(listener: &TcpListener, shared: &Arc<Shared>, stop: &Arc<AtomicBool>) {
-    let mut workers: Vec<JoinHandle<()>> = Vec::new();
-    while !stop.load(Ordering::SeqCst) {
-        match listener.accept() {
-            Ok((stream, _)) => {
-                let shared = Arc::clone(shared);
-                let stop = Arc::clone(stop);
-                workers.push(thread::spawn(move || {
-                    // A broken client connection only ends that exchange.
-                    let _ = serve(stream, &shared, &stop);
-                }));
-                workers.retain(|w| !w.is_finished());
-            }
-            Err(_) => thread::sleep(POLL),
-        }
-    }
-    for worker in workers {
-        let _ = worker.join();
-    }
-}
-
 /// A response: status, extra headers, body.
 struct Reply {
     status: u16,
@@ -657,52 +641,7 @@ fn serve(mut stream: TcpStream, shared: &Shared, stop: &AtomicBool) -> io::Resul
     };
     seen.status = reply.status;
     lock(&shared.state).seen.push(seen);
-    write_reply(&mut stream, &reply)
-}
-
-fn write_reply(stream: &mut TcpStream, reply: &Reply) -> io::Result<()> {
-    let mut head = format!("HTTP/1.1 {} {}\r\n", reply.status, reason(reply.status));
-    for (name, value) in &reply.headers {
-        head.push_str(&format!("{name}: {value}\r\n"));
-    }
-    head.push_str(&format!("Content-Length: {}\r\n", reply.body.len()));
-    head.push_str("Connection: close\r\n\r\n");
-    stream.write_all(head.as_bytes())?;
-    stream.write_all(&reply.body)?;
-    stream.flush()
-}
-
-/// `%XX` and `+` decoded.
-fn percent_decode(text: &str) -> String {
-    let bytes = text.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        match bytes[i] {
-            b'%' if i + 2 < bytes.len() => {
-                let hex = std::str::from_utf8(&bytes[i + 1..i + 3]).unwrap_or("");
-                match u8::from_str_radix(hex, 16) {
-                    Ok(b) => {
-                        out.push(b);
-                        i += 3;
-                    }
-                    Err(_) => {
-                        out.push(b'%');
-                        i += 1;
-                    }
-                }
-            }
-            b'+' => {
-                out.push(b' ');
-                i += 1;
-            }
-            b => {
-                out.push(b);
-                i += 1;
-            }
-        }
-    }
-    String::from_utf8_lossy(&out).into_owned()
+    write_response(&mut stream, reply.status, &reply.headers, &reply.body)
 }
 
 fn parse_form(text: &str) -> BTreeMap<String, String> {
@@ -710,7 +649,7 @@ fn parse_form(text: &str) -> BTreeMap<String, String> {
         .filter(|p| !p.is_empty())
         .map(|pair| {
             let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
-            (percent_decode(k), percent_decode(v))
+            (percent_decode(k, true), percent_decode(v, true))
         })
         .collect()
 }
@@ -735,7 +674,7 @@ fn route(shared: &Shared, request: &Request, has_auth: bool, authorized: bool) -
     let segments: Vec<String> = path
         .split('/')
         .filter(|s| !s.is_empty())
-        .map(percent_decode)
+        .map(|s| percent_decode(s, false))
         .collect();
     let segs: Vec<&str> = segments.iter().map(String::as_str).collect();
     let ["v2", "projects", project, "locations", region, rest @ ..] = segs.as_slice() else {
@@ -1291,6 +1230,6 @@ mod tests {
         let form = parse_form("grant_type=refresh_token&refresh_token=1%2F%2Fabc+d&x");
         assert_eq!(form["refresh_token"], "1//abc d");
         assert_eq!(form["x"], "");
-        assert_eq!(percent_decode("a%2"), "a%2");
+        assert_eq!(percent_decode("a%2", true), "a%2");
     }
 }

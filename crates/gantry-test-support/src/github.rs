@@ -46,7 +46,7 @@
 //! # Ok(()) }
 //! ```
 
-use crate::http_server::{Request, read_request, reason};
+use crate::http_server::{Request, accept_loop, percent_decode, read_request, write_response};
 use std::collections::{BTreeMap, BTreeSet};
 use std::io::{self, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
@@ -64,7 +64,6 @@ use crate::git_daemon::git_command;
 use crate::ports::base64;
 use crate::tools::{Result, RigError};
 
-const POLL: Duration = Duration::from_millis(5);
 const DOCS: &str = "https://docs.github.com/rest";
 
 /// The login of the token's owner: the author of API commits and pulls.
@@ -263,7 +262,11 @@ impl FakeGitHub {
         let thread = {
             let shared = Arc::clone(&shared);
             let stop = Arc::clone(&stop);
-            thread::spawn(move || accept_loop(&listener, &shared, &stop))
+            thread::spawn(move || {
+                accept_loop(&listener, &stop, move |stream| {
+                    let _ = serve(stream, &shared);
+                });
+            })
         };
         Ok(Self {
             addr,
@@ -388,25 +391,6 @@ impl Drop for FakeGitHub {
     }
 }
 
-fn accept_loop(listener: &TcpListener, shared: &Arc<Shared>, stop: &Arc<AtomicBool>) {
-    let mut workers: Vec<JoinHandle<()>> = Vec::new();
-    while !stop.load(Ordering::SeqCst) {
-        match listener.accept() {
-            Ok((stream, _)) => {
-                let shared = Arc::clone(shared);
-                workers.push(thread::spawn(move || {
-                    let _ = serve(stream, &shared);
-                }));
-                workers.retain(|w| !w.is_finished());
-            }
-            Err(_) => thread::sleep(POLL),
-        }
-    }
-    for worker in workers {
-        let _ = worker.join();
-    }
-}
-
 /// A response: status, extra headers, JSON (or raw) body.
 struct Reply {
     status: u16,
@@ -521,53 +505,9 @@ fn serve(mut stream: TcpStream, shared: &Shared) -> io::Result<()> {
         body: body_text,
         graphql,
     });
-    write_reply(&mut stream, &reply)
-}
-
-fn write_reply(stream: &mut TcpStream, reply: &Reply) -> io::Result<()> {
-    let mut head = format!("HTTP/1.1 {} {}\r\n", reply.status, reason(reply.status));
-    for (name, value) in &reply.headers {
-        head.push_str(&format!("{name}: {value}\r\n"));
-    }
-    head.push_str("x-github-request-id: 0000:FAKE\r\n");
-    head.push_str(&format!("Content-Length: {}\r\n", reply.body.len()));
-    head.push_str("Connection: close\r\n\r\n");
-    stream.write_all(head.as_bytes())?;
-    stream.write_all(&reply.body)?;
-    stream.flush()
-}
-
-/// `%XX` and, in queries, `+` decoded.
-fn percent_decode(text: &str, plus_is_space: bool) -> String {
-    let bytes = text.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        match bytes[i] {
-            b'%' if i + 2 < bytes.len() => {
-                let hex = std::str::from_utf8(&bytes[i + 1..i + 3]).unwrap_or("");
-                match u8::from_str_radix(hex, 16) {
-                    Ok(b) => {
-                        out.push(b);
-                        i += 3;
-                    }
-                    Err(_) => {
-                        out.push(b'%');
-                        i += 1;
-                    }
-                }
-            }
-            b'+' if plus_is_space => {
-                out.push(b' ');
-                i += 1;
-            }
-            b => {
-                out.push(b);
-                i += 1;
-            }
-        }
-    }
-    String::from_utf8_lossy(&out).into_owned()
+    let mut headers = reply.headers;
+    headers.push(("x-github-request-id".to_owned(), "0000:FAKE".to_owned()));
+    write_response(&mut stream, reply.status, &headers, &reply.body)
 }
 
 fn parse_query(query: &str) -> BTreeMap<String, String> {

@@ -9,6 +9,7 @@
 //! The registry validates every token against the certificate, as it does
 //! in production.
 
+use crate::http_server::percent_decode;
 use std::io::{self, BufRead, BufReader, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
@@ -305,8 +306,8 @@ fn handle(stream: TcpStream, shared: &Shared) -> io::Result<()> {
     for pair in query.split('&').filter(|p| !p.is_empty()) {
         let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
         match k {
-            "service" => service = Some(percent_decode(v)),
-            "scope" => scopes.push(percent_decode(v)),
+            "service" => service = Some(percent_decode(v, true)),
+            "scope" => scopes.push(percent_decode(v, true)),
             _ => {}
         }
     }
@@ -357,30 +358,6 @@ fn respond(stream: &mut &TcpStream, status: u16, body: &str) -> io::Result<()> {
     stream.write_all(head.as_bytes())?;
     stream.write_all(body.as_bytes())?;
     stream.flush()
-}
-
-fn percent_decode(input: &str) -> String {
-    let bytes = input.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        match bytes[i] {
-            b'+' => out.push(b' '),
-            b'%' if i + 2 < bytes.len() => {
-                let hex = std::str::from_utf8(&bytes[i + 1..i + 3]).ok();
-                match hex.and_then(|h| u8::from_str_radix(h, 16).ok()) {
-                    Some(b) => {
-                        out.push(b);
-                        i += 2;
-                    }
-                    None => out.push(b'%'),
-                }
-            }
-            b => out.push(b),
-        }
-        i += 1;
-    }
-    String::from_utf8_lossy(&out).into_owned()
 }
 
 fn base64url(bytes: &[u8]) -> String {
@@ -451,9 +428,9 @@ mod tests {
     #[test]
     fn decodes_queries() {
         assert_eq!(
-            percent_decode("repository%3Aacme%2Fapi%3Apull%2Cpush"),
+            percent_decode("repository%3Aacme%2Fapi%3Apull%2Cpush", true),
             "repository:acme/api:pull,push"
         );
-        assert_eq!(percent_decode("a+b%zz%"), "a b%zz%");
+        assert_eq!(percent_decode("a+b%zz%", true), "a b%zz%");
     }
 }

@@ -1,6 +1,7 @@
 //! Which endpoint a request path names (pure: no state, no I/O).
 
 use super::resources::{self, Resource};
+pub(crate) use crate::http_server::percent_decode;
 
 /// An endpoint of the API server.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -149,31 +150,6 @@ fn objects(group: &str, version: &str, rest: &[&str]) -> Route {
         },
         _ => Route::NotFound,
     }
-}
-
-/// `%XX` decoded; in a query, `+` is a space.
-pub(crate) fn percent_decode(text: &str, plus_is_space: bool) -> String {
-    let bytes = text.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        let hex = || std::str::from_utf8(bytes.get(i + 1..i + 3)?).ok();
-        match bytes[i] {
-            b'%' if hex().and_then(|h| u8::from_str_radix(h, 16).ok()).is_some() => {
-                out.extend(hex().and_then(|h| u8::from_str_radix(h, 16).ok()));
-                i += 3;
-            }
-            b'+' if plus_is_space => {
-                out.push(b' ');
-                i += 1;
-            }
-            b => {
-                out.push(b);
-                i += 1;
-            }
-        }
-    }
-    String::from_utf8_lossy(&out).into_owned()
 }
 
 #[cfg(test)]

@@ -427,3 +427,45 @@ fn a_rollback_target_naming_a_missing_workload_changes_nothing() {
     );
     assert_eq!(writes(&kube), 0, "the route and the canary are untouched");
 }
+
+#[test]
+fn a_rollback_whose_undo_does_not_roll_out_is_exit_1() {
+    let kube = FakeKube::start().unwrap();
+    // Revision 1 crash-loops, revision 2 runs: undoing to 1 cannot finish.
+    kube.create(deployment("web", "ghcr.io/acme/web:1.0-crash", 1))
+        .unwrap();
+    assert!(kube.settle(Duration::from_secs(10)));
+    let run = rollback(
+        &kube,
+        &[
+            "set-image",
+            "web",
+            "app=ghcr.io/acme/web:2.0",
+            "--timeout",
+            "20s",
+        ],
+    );
+    assert_eq!(run.code, Some(0), "{run}");
+    let dir = tempfile::tempdir().unwrap();
+    let target = write(
+        dir.path(),
+        "rollback.yaml",
+        "undo: [{workload: deployment/web}]\ntimeout: 20s\n",
+    );
+    let run = rollback(&kube, &["run", "--target", &target, "--format", "json"]);
+    assert_eq!(run.code, Some(1), "the rollout did not finish: {run}");
+    let json: Value = serde_json::from_str(&run.stdout).unwrap();
+    let undo = &json["steps"][0];
+    assert_eq!(undo["outcome"], "failed", "{json}");
+    assert!(
+        undo["detail"]
+            .as_str()
+            .unwrap()
+            .contains("the rollout did not finish")
+            && undo["detail"]
+                .as_str()
+                .unwrap()
+                .contains("CrashLoopBackOff"),
+        "{json}"
+    );
+}

@@ -12,7 +12,6 @@
 //! (the full one is docs/examples/rollback.yaml) and the target of
 //! docs/actions/rollback.md's workflow are specs gantry-rollback accepts.
 
-use std::path::Path;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
@@ -20,97 +19,15 @@ use std::time::{Duration, Instant};
 use gantry_test_support::act::{Act, ActWorkspace};
 use gantry_test_support::canary_app::{CanaryApp, CanaryConfig};
 use gantry_test_support::cli::gantry;
-use gantry_test_support::git_daemon::{bare_repo, git};
-use gantry_test_support::kube::FakeKube;
+use gantry_test_support::git_daemon::git;
 use gantry_test_support::tools;
-use serde_json::{Value, json};
+use serde_json::Value;
 
-use crate::rollback::{deployment, image_of};
+use crate::rollback::image_of;
+use crate::rollback_e2e::{STABLE, cluster, gitops_repo, manifest, replicas_of, route_weights};
 
-const STABLE: &str = "ghcr.io/acme/web:1.0";
-const CANARY: &str = "ghcr.io/acme/web:2.0";
 /// Given to the rollback action's token input: masked, never in the log.
 const TOKEN: &str = "ghs_RollbackActGitopsToken0123456789";
-
-fn manifest(image: &str) -> String {
-    format!(
-        "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n  template:\n    spec:\n      containers:\n      - name: app\n        image: {image}\n"
-    )
-}
-
-fn route_weights(kube: &FakeKube) -> Vec<i64> {
-    kube.get("HTTPRoute", "default", "web").unwrap()["spec"]["rules"][0]["backendRefs"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|b| b["weight"].as_i64().unwrap())
-        .collect()
-}
-
-fn replicas_of(kube: &FakeKube, name: &str) -> i64 {
-    kube.get("Deployment", "default", name).unwrap()["spec"]["replicas"]
-        .as_i64()
-        .unwrap()
-}
-
-/// Stable (1.0, 4 replicas) and canary (2 replicas, revision 1 ran 1.0,
-/// revision 2 runs 2.0) Deployments behind an HTTPRoute that sends the
-/// canary nothing yet.
-fn cluster() -> FakeKube {
-    let kube = FakeKube::start().unwrap();
-    kube.create(deployment("web-stable", STABLE, 4)).unwrap();
-    kube.create(deployment("web-canary", STABLE, 2)).unwrap();
-    assert!(kube.settle(Duration::from_secs(10)));
-    kube.create(json!({
-        "apiVersion": "gateway.networking.k8s.io/v1",
-        "kind": "HTTPRoute",
-        "metadata": {"name": "web", "namespace": "default"},
-        "spec": {"rules": [{"backendRefs": [
-            {"name": "web-stable", "port": 80, "weight": 100},
-            {"name": "web-canary", "port": 80, "weight": 0},
-        ]}]},
-    }))
-    .unwrap();
-    let set = gantry("gantry-rollback")
-        .unwrap()
-        .args([
-            "set-image",
-            "web-canary",
-            &format!("app={CANARY}"),
-            "--timeout",
-            "20s",
-        ])
-        .env("KUBECONFIG", kube.kubeconfig())
-        .run()
-        .unwrap();
-    assert_eq!(set.code, Some(0), "{set}");
-    kube
-}
-
-/// A GitOps repository whose last gantry deploy set 2.0.
-fn gitops_repo(base: &Path) -> std::path::PathBuf {
-    let bare = bare_repo(
-        base,
-        "deploy",
-        &[("web/deployment.yaml", &manifest(STABLE))],
-    )
-    .unwrap();
-    let update = gantry("gantry-gitops")
-        .unwrap()
-        .args([
-            "update",
-            "--repo",
-            &format!("file://{}", bare.display()),
-            "--branch",
-            "main",
-            "--set",
-            &format!("ghcr.io/acme/web={CANARY}"),
-        ])
-        .run()
-        .unwrap();
-    assert_eq!(update.code, Some(0), "{update}");
-    bare
-}
 
 #[test]
 fn canary_then_rollback_action_restores_every_object() {
@@ -118,7 +35,7 @@ fn canary_then_rollback_action_restores_every_object() {
     for name in ["gantry-canary", "gantry-rollback", "gantry-gitops"] {
         tools::gantry_bin(name).unwrap();
     }
-    let kube = Arc::new(cluster());
+    let kube = Arc::new(cluster(2));
     let base = tempfile::tempdir().unwrap();
     let bare = gitops_repo(base.path());
     let head_before = git(&bare, &["rev-parse", "main"]).unwrap();

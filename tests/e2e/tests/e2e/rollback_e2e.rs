@@ -19,10 +19,10 @@ use serde_json::{Value, json};
 
 use crate::rollback::{deployment, image_of};
 
-const STABLE: &str = "ghcr.io/acme/web:1.0";
-const CANARY: &str = "ghcr.io/acme/web:2.0";
+pub(crate) const STABLE: &str = "ghcr.io/acme/web:1.0";
+pub(crate) const CANARY: &str = "ghcr.io/acme/web:2.0";
 
-fn manifest(image: &str) -> String {
+pub(crate) fn manifest(image: &str) -> String {
     format!(
         "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n  template:\n    spec:\n      containers:\n      - name: app\n        image: {image}\n"
     )
@@ -35,13 +35,13 @@ struct Rig {
     bare: PathBuf,
 }
 
-fn replicas_of(kube: &FakeKube, name: &str) -> i64 {
+pub(crate) fn replicas_of(kube: &FakeKube, name: &str) -> i64 {
     kube.get("Deployment", "default", name).unwrap()["spec"]["replicas"]
         .as_i64()
         .unwrap()
 }
 
-fn route_weights(kube: &FakeKube) -> Vec<i64> {
+pub(crate) fn route_weights(kube: &FakeKube) -> Vec<i64> {
     kube.get("HTTPRoute", "default", "web").unwrap()["spec"]["rules"][0]["backendRefs"]
         .as_array()
         .unwrap()
@@ -50,10 +50,10 @@ fn route_weights(kube: &FakeKube) -> Vec<i64> {
         .collect()
 }
 
-/// A cluster with stable (1.0, 4 replicas) and canary (deployed 1.0 then
-/// 2.0: two revisions; `canary_replicas` of them) Deployments behind an
-/// HTTPRoute, and a GitOps repository whose last gantry deploy set 2.0.
-fn rig(canary_replicas: u32) -> Rig {
+/// Stable (1.0, 4 replicas) and canary (`canary_replicas`; revision 1 ran
+/// 1.0, revision 2 runs 2.0) Deployments behind an HTTPRoute that sends
+/// the canary nothing yet.
+pub(crate) fn cluster(canary_replicas: u32) -> FakeKube {
     let kube = FakeKube::start().unwrap();
     kube.create(deployment("web-stable", STABLE, 4)).unwrap();
     kube.create(deployment("web-canary", STABLE, canary_replicas))
@@ -82,10 +82,13 @@ fn rig(canary_replicas: u32) -> Rig {
         .run()
         .unwrap();
     assert_eq!(set.code, Some(0), "{set}");
+    kube
+}
 
-    let dir = tempfile::tempdir().unwrap();
+/// A GitOps repository in `base` whose last gantry deploy set 2.0.
+pub(crate) fn gitops_repo(base: &Path) -> PathBuf {
     let bare = bare_repo(
-        dir.path(),
+        base,
         "deploy",
         &[("web/deployment.yaml", &manifest(STABLE))],
     )
@@ -104,6 +107,14 @@ fn rig(canary_replicas: u32) -> Rig {
         .run()
         .unwrap();
     assert_eq!(update.code, Some(0), "{update}");
+    bare
+}
+
+/// The cluster, the GitOps repository and the canary app.
+fn rig(canary_replicas: u32) -> Rig {
+    let kube = cluster(canary_replicas);
+    let dir = tempfile::tempdir().unwrap();
+    let bare = gitops_repo(dir.path());
     let app = Arc::new(CanaryApp::start(CanaryConfig::new("2.0")).unwrap());
     Rig {
         kube: Arc::new(kube),
