@@ -317,6 +317,17 @@ impl Printer {
         Ok(())
     }
 
+    /// Hides a user name and password pair in every form it travels in:
+    /// the password itself and the base64 `user:password` of an HTTP Basic
+    /// `Authorization` header or a Docker config `auth` field (the user
+    /// name alone is not a secret and stays readable).
+    pub fn mask_basic_auth(&mut self, user: &str, password: &str) -> io::Result<()> {
+        for secret in crate::redact::basic_auth_forms(user, password) {
+            self.mask(&secret)?;
+        }
+        Ok(())
+    }
+
     /// Sets a step output through `$GITHUB_OUTPUT` under Actions; a no-op
     /// elsewhere (or when the runner gives no `$GITHUB_OUTPUT`), where the
     /// result on stdout carries the data.

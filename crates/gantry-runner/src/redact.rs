@@ -129,6 +129,46 @@ impl Redactor {
     }
 }
 
+/// The forms a Basic-auth credential takes on the wire and on disk, each a
+/// secret to mask: the password, and the base64 of `user:password` (an
+/// `Authorization: Basic …` header, a Docker config `auth` field), padded
+/// and unpadded. Empty passwords give nothing: there is nothing to hide.
+pub fn basic_auth_forms(user: &str, password: &str) -> Vec<String> {
+    if password.trim().is_empty() {
+        return Vec::new();
+    }
+    let encoded = base64_standard(format!("{user}:{password}").as_bytes());
+    let unpadded = encoded.trim_end_matches('=').to_owned();
+    let mut forms = vec![password.to_owned(), encoded];
+    if !forms.contains(&unpadded) {
+        forms.push(unpadded);
+    }
+    forms
+}
+
+/// RFC 4648 base64 with padding; a few lines instead of a dependency for the
+/// one place the runner crate needs it.
+pub fn base64_standard(bytes: &[u8]) -> String {
+    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
+    for chunk in bytes.chunks(3) {
+        let b = [
+            chunk[0],
+            chunk.get(1).copied().unwrap_or(0),
+            chunk.get(2).copied().unwrap_or(0),
+        ];
+        let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
+        for i in 0..4 {
+            if i <= chunk.len() {
+                out.push(char::from(ALPHABET[((n >> (18 - 6 * i)) & 63) as usize]));
+            } else {
+                out.push('=');
+            }
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -194,5 +234,37 @@ mod tests {
         let v = serde_json::json!({"se\"cret": ["x se\"cret y", 1, null], "n": {"k": "se\"cret"}});
         let out = serde_json::to_string(&r.redact_json(&v)).unwrap();
         assert_eq!(out, r#"{"***":["x *** y",1,null],"n":{"k":"***"}}"#);
+    }
+
+    #[test]
+    fn base64_matches_rfc4648_vectors() {
+        let cases = [
+            ("", ""),
+            ("f", "Zg=="),
+            ("fo", "Zm8="),
+            ("foo", "Zm9v"),
+            ("foob", "Zm9vYg=="),
+            ("fooba", "Zm9vYmE="),
+            ("foobar", "Zm9vYmFy"),
+            ("user:pa55", "dXNlcjpwYTU1"),
+        ];
+        for (plain, encoded) in cases {
+            assert_eq!(base64_standard(plain.as_bytes()), encoded, "{plain:?}");
+        }
+    }
+
+    #[test]
+    fn basic_auth_forms_hide_the_header_value() {
+        assert_eq!(basic_auth_forms("user", "pass"), ["pass", "dXNlcjpwYXNz"]);
+        assert_eq!(basic_auth_forms("u", "pw"), ["pw", "dTpwdw==", "dTpwdw"]);
+        assert!(basic_auth_forms("user", "").is_empty());
+        let mut r = Redactor::new();
+        for form in basic_auth_forms("robot", "s3cret") {
+            r.register(&form);
+        }
+        assert_eq!(
+            r.redact("Authorization: Basic cm9ib3Q6czNjcmV0"),
+            "Authorization: Basic ***"
+        );
     }
 }
