@@ -13,6 +13,7 @@ mod canary_rig;
 mod canary_spec;
 mod canary_steps;
 mod cli;
+mod corpus;
 mod gitops;
 mod gitops_act;
 mod gitops_github;
