@@ -685,7 +685,10 @@ done
 
     // A binary replaced in the cache does not match the hashes recorded at
     // build time: the cache entry is dropped and built again.
-    write_executable(&bin_dir.join("gantry-rollback"), "#!/bin/sh\necho planted\n")?;
+    write_executable(
+        &bin_dir.join("gantry-rollback"),
+        "#!/bin/sh\necho planted\n",
+    )?;
     let rebuilt = rig.run(&[("INPUT_VERSION", UNRELEASED)])?;
     assert_eq!(rebuilt.code, Some(0), "{}", rebuilt.log);
     assert_eq!(rebuilt.outputs["cache-hit"], "false");
