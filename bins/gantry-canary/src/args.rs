@@ -85,8 +85,8 @@ pub(crate) struct AnalysisArgs {
     #[arg(long, value_name = "DURATION", env = env_vars::GANTRY_INITIAL_DELAY, allow_hyphen_values = true)]
     pub(crate) initial_delay: Option<String>,
 
-    /// Intervals with data needed to promote (at each step with --steps)
-    /// [default: 10].
+    /// Passed intervals needed to promote (at each step with --steps); a
+    /// failed interval never counts toward it [default: 10].
     #[arg(long, value_name = "N", env = env_vars::GANTRY_COUNT, value_parser = clap::value_parser!(u32).range(1..=100_000))]
     pub(crate) count: Option<u32>,
 

@@ -38,6 +38,8 @@ pub(crate) struct Watched {
     pub(crate) history: Vec<IntervalRecord>,
     /// Over every step.
     pub(crate) tally: Tally,
+    /// The analysis that made the decision (the last step's).
+    pub(crate) step_tally: Tally,
     pub(crate) events: Vec<Event>,
     pub(crate) elapsed: Duration,
 }
@@ -123,7 +125,7 @@ async fn watch(plan: &Plan, printer: &mut Printer) -> Result<Watched, CliError> 
     let started = Instant::now();
     let deadline = started + plan.deadline;
     printer.info(&format!(
-        "watching {} check(s) every {:?}: promote after {} interval(s) with data{}, roll back at {} failed{}; provider-error budget {}, no data counts as {:?}; deadline {:?}",
+        "watching {} check(s) every {:?}: promote after {} passed interval(s){}, roll back at {} failed{}; provider-error budget {}, no data counts as {:?}; deadline {:?}",
         plan.checks.len(),
         plan.interval,
         plan.policy.count,
@@ -244,9 +246,10 @@ async fn watch(plan: &Plan, printer: &mut Printer) -> Result<Watched, CliError> 
         let step_decision = analysis.record(outcome).cloned();
         let t = analysis.tally();
         printer.info(&format!(
-            "  interval {number}: {}; so far {} passed, {} failed, {} provider error(s), {} without data{}",
+            "  interval {number}: {}; so far {} passed of {} needed, {} failed, {} provider error(s), {} without data{}",
             report::interval_word(outcome),
             t.passed,
+            plan.policy.count,
             t.failed,
             t.provider_errors,
             t.no_data,
@@ -287,12 +290,14 @@ async fn watch(plan: &Plan, printer: &mut Printer) -> Result<Watched, CliError> 
         let wake = next.max(Instant::now()).min(deadline);
         tokio::time::sleep_until(tokio::time::Instant::from_std(wake)).await;
     };
-    add(&mut tally, analysis.tally());
+    let step_tally = analysis.tally();
+    add(&mut tally, step_tally);
     let decision = conclude(plan, decision, &client, started, &mut events, printer).await?;
     Ok(Watched {
         decision,
         history,
         tally,
+        step_tally,
         events,
         elapsed: started.elapsed(),
     })

@@ -185,7 +185,7 @@ pub const GANTRY_QUERY_MAX: &str = "GANTRY_QUERY_MAX";
 pub const GANTRY_INTERVAL: &str = "GANTRY_INTERVAL";
 /// Wait before the first measurement.
 pub const GANTRY_INITIAL_DELAY: &str = "GANTRY_INITIAL_DELAY";
-/// Intervals with data needed to promote.
+/// Passed intervals needed to promote.
 pub const GANTRY_COUNT: &str = "GANTRY_COUNT";
 /// Failed intervals that roll back.
 pub const GANTRY_FAILURE_LIMIT: &str = "GANTRY_FAILURE_LIMIT";

@@ -75,7 +75,7 @@ async fn each_phase_tells_the_script_what_applies() {
     let promote = HookContext {
         weight: Some(Weight::FULL),
         decision: Some(Verdict::Promote),
-        reason: Some("promote: 10 interval(s) evaluated".into()),
+        reason: Some("promote: 10 interval(s) passed ≥ 10 required".into()),
         ..base.clone()
     };
     let common = [
@@ -108,7 +108,10 @@ async fn each_phase_tells_the_script_what_applies() {
                 ("GANTRY_CANARY_WEIGHT", "100"),
                 ("GANTRY_STABLE_WEIGHT", "0"),
                 ("GANTRY_DECISION", "promote"),
-                ("GANTRY_REASON", "promote: 10 interval(s) evaluated"),
+                (
+                    "GANTRY_REASON",
+                    "promote: 10 interval(s) passed ≥ 10 required",
+                ),
             ],
         ),
     ] {

@@ -28,8 +28,8 @@ pub struct CanarySpec {
     pub interval: Option<String>,
     /// Wait before the first measurement (default `0s`).
     pub initial_delay: Option<String>,
-    /// Intervals with data needed to promote (per traffic step when
-    /// `steps` is set; default 10).
+    /// Passed intervals needed to promote (per traffic step when `steps`
+    /// is set; default 10); failed intervals never count toward it.
     #[schemars(range(min = 1))]
     pub count: Option<u32>,
     /// Failed intervals, in all, that roll back (default 1).
