@@ -20,7 +20,7 @@ Examples:
   gantry-canary --probe https://api.example.com/health --interval 10s --count 30 --failure-limit 5
   gantry-canary --probe https://api.example.com/version --expect-json /version=$GITHUB_SHA --count 3
   gantry-canary --prometheus http://prometheus:9090 \\
-      --query 'sum(rate(http_requests_total{code=~\"5..\",version=\"{{version}}\"}[1m])) / sum(rate(http_requests_total{version=\"{{version}}\"}[1m]))' \\
+      --query '(sum(rate(http_requests_total{code=~\"5..\",version=\"{{version}}\"}[1m])) or vector(0)) / sum(rate(http_requests_total{version=\"{{version}}\"}[1m]))' \\
       --max 0.01 --canary-version $GITHUB_SHA --interval 30s --count 10 --failure-limit 2
 
 Every interval prints one line per check (value, threshold, verdict); the

@@ -7,6 +7,7 @@ mod act;
 mod canary;
 mod canary_act;
 mod canary_deployment;
+mod canary_doc_queries;
 mod canary_judge;
 mod canary_kube;
 mod canary_rig;
