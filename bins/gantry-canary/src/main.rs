@@ -5,6 +5,7 @@
 mod args;
 mod deployment;
 mod effects;
+mod outputs;
 mod plan;
 mod report;
 mod watch;

@@ -53,6 +53,13 @@ pub(crate) fn run(
         .enable_all()
         .build()
         .map_err(|e| CliError::external(anyhow::anyhow!("cannot start the async runtime: {e}")))?;
+    let client = gantry_checks::client().map_err(CliError::external)?;
+    // Prometheus must answer, and every query must parse, before anything
+    // is written anywhere (the GitHub deployment included) and before the
+    // first hook: a typo is bad input (exit 2), an unreachable Prometheus
+    // an outside failure (exit 3), not provider errors interval after
+    // interval.
+    runtime.block_on(preflight(plan, &client))?;
     // The GitHub client blocks on a runtime of its own: it is used outside
     // this one, before and after the analysis.
     if let Some(tracker) = tracker.as_mut() {
@@ -63,7 +70,7 @@ pub(crate) fn run(
         );
         tracker.start(&what, printer)?;
     }
-    let watched = match runtime.block_on(watch(plan, printer)) {
+    let watched = match runtime.block_on(watch(plan, &client, printer)) {
         Ok(watched) => watched,
         Err(error) => {
             if let Some(tracker) = tracker.as_mut() {
@@ -111,17 +118,21 @@ fn add(total: &mut Tally, step: Tally) {
     total.no_data += step.no_data;
 }
 
-async fn watch(plan: &Plan, printer: &mut Printer) -> Result<Watched, CliError> {
-    let client = gantry_checks::client().map_err(CliError::external)?;
-    // Prometheus must answer, and every query must parse, before the first
-    // interval: a typo is bad input (exit 2), an unreachable Prometheus an
-    // outside failure (exit 3), not provider errors interval after interval.
+async fn preflight(plan: &Plan, client: &reqwest::Client) -> Result<(), CliError> {
     for check in &plan.checks {
         check
-            .preflight(&client, &plan.templating)
+            .preflight(client, &plan.templating)
             .await
             .map_err(check_error)?;
     }
+    Ok(())
+}
+
+async fn watch(
+    plan: &Plan,
+    client: &reqwest::Client,
+    printer: &mut Printer,
+) -> Result<Watched, CliError> {
     let started = Instant::now();
     let deadline = started + plan.deadline;
     printer.info(&format!(
@@ -153,7 +164,7 @@ async fn watch(plan: &Plan, printer: &mut Printer) -> Result<Watched, CliError> 
     if let Some(failed) = effects::run_hooks(
         &plan.hooks,
         Phase::PreAnalysis,
-        &client,
+        client,
         &context,
         started,
         &mut events,
@@ -167,7 +178,7 @@ async fn watch(plan: &Plan, printer: &mut Printer) -> Result<Watched, CliError> 
         )));
     }
     if decided.is_none() {
-        decided = enter_step(plan, 0, &client, started, &mut events, printer).await?;
+        decided = enter_step(plan, 0, client, started, &mut events, printer).await?;
     }
     if decided.is_none() && !plan.initial_delay.is_zero() {
         printer.info(&format!(
@@ -195,11 +206,11 @@ async fn watch(plan: &Plan, printer: &mut Printer) -> Result<Watched, CliError> 
             futures_util::future::join_all(
                 plan.checks
                     .iter()
-                    .map(|c| c.measure(&client, &plan.templating)),
+                    .map(|c| c.measure(client, &plan.templating)),
             ),
             async {
                 match &plan.abort {
-                    Some(abort) => Some(abort.poll(&client, &context).await),
+                    Some(abort) => Some(abort.poll(client, &context).await),
                     None => None,
                 }
             },
@@ -275,8 +286,7 @@ async fn watch(plan: &Plan, printer: &mut Printer) -> Result<Watched, CliError> 
                     add(&mut tally, analysis.tally());
                     analysis = Analysis::new(plan.policy);
                     step = index;
-                    decided =
-                        enter_step(plan, step, &client, started, &mut events, printer).await?;
+                    decided = enter_step(plan, step, client, started, &mut events, printer).await?;
                     if decided.is_some() {
                         continue;
                     }
@@ -292,7 +302,7 @@ async fn watch(plan: &Plan, printer: &mut Printer) -> Result<Watched, CliError> 
     };
     let step_tally = analysis.tally();
     add(&mut tally, step_tally);
-    let decision = conclude(plan, decision, &client, started, &mut events, printer).await?;
+    let decision = conclude(plan, decision, client, started, &mut events, printer).await?;
     Ok(Watched {
         decision,
         history,

@@ -392,6 +392,69 @@ fn prometheus_scenarios_reach_their_decisions() {
     drop(load);
 }
 
+/// The case: a report path in a directory that does not exist,
+/// with hooks. Exit 2 naming the path, before any hook runs or anything is
+/// probed; a FIFO as the spec is refused at once; a malformed header is
+/// refused without its value.
+#[test]
+fn input_is_checked_before_any_hook_or_probe() {
+    let app = CanaryApp::start(CanaryConfig::new("abc123")).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let marker = dir.path().join("hook-ran");
+    let hook = format!("touch '{}'", marker.display());
+    let run = canary(&[
+        "--probe",
+        &app.url_for("/health"),
+        "--count",
+        "1",
+        "--report",
+        "/nonexistent/dir/r.json",
+        "--pre-analysis",
+        &hook,
+        "--on-rollback",
+        &hook,
+        "--on-promote",
+        &hook,
+    ]);
+    assert_eq!(run.code, Some(2), "{run}");
+    assert!(
+        run.stderr.contains(
+            "--report `/nonexistent/dir/r.json`: the directory `/nonexistent/dir` does not exist"
+        ),
+        "{run}"
+    );
+    assert!(!marker.exists(), "a hook ran");
+    assert_eq!(app.status_counts(""), Default::default(), "probed");
+
+    let fifo = dir.path().join("analysis.yaml");
+    let made = std::process::Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .unwrap();
+    assert!(made.success());
+    let started = Instant::now();
+    let run = canary(&["--spec", &fifo.display().to_string()]);
+    assert_eq!(run.code, Some(2), "{run}");
+    assert!(
+        run.stderr.contains("is a FIFO, not a regular file"),
+        "{run}"
+    );
+    assert!(started.elapsed() < Duration::from_secs(5));
+
+    let run = canary(&[
+        "--probe",
+        &app.url_for("/health"),
+        "--header",
+        "X-Trace: 1",
+        "--header",
+        "Bearer hdr-s3cr3t-value",
+    ]);
+    assert_eq!(run.code, Some(2), "{run}");
+    assert!(run.stderr.contains("invalid --header (the 2nd)"), "{run}");
+    assert!(!run.stderr.contains("hdr-s3cr3t-value"), "{run}");
+    assert!(!run.stdout.contains("hdr-s3cr3t-value"), "{run}");
+}
+
 #[test]
 fn bad_input_is_exit_2_and_an_unreachable_prometheus_exit_3() {
     let cases: [(&[&str], i32, &str); 9] = [
