@@ -143,6 +143,18 @@ pub(crate) struct AnalysisArgs {
     #[arg(long = "kube-context", value_name = "NAME", env = env_vars::GANTRY_KUBE_CONTEXT)]
     pub(crate) kube_context: Option<String>,
 
+    /// Deadline of reaching the Kubernetes API server for the workload
+    /// check, at the start and at each interval [default: 15s].
+    // The variable's constant comes with gantry-kube's own deadline (its
+    // owner adds it to env_vars.rs); the same name meanwhile.
+    #[arg(
+        long,
+        value_name = "DURATION",
+        env = "GANTRY_KUBE_TIMEOUT",
+        allow_hyphen_values = true
+    )]
+    pub(crate) kube_timeout: Option<String>,
+
     /// Canary traffic steps in percent, e.g. `10,25,50,100`: the analysis
     /// runs (--count intervals) at each weight before the next; rollback
     /// sets the weight back to 0. Needs --on-step or --step-webhook.
@@ -172,9 +184,17 @@ pub(crate) struct AnalysisArgs {
     #[arg(long, value_name = "COMMAND", env = env_vars::GANTRY_ON_ROLLBACK, value_delimiter = '\n')]
     pub(crate) on_rollback: Vec<String>,
 
-    /// Time limit of each hook and traffic shift [default: 60s for hooks, 30s for shifts].
+    /// Time limit of each hook command and traffic-shift command (and of
+    /// webhooks, without --webhook-timeout) [default: 60s for hooks, 30s
+    /// for shifts].
     #[arg(long, value_name = "DURATION", env = env_vars::GANTRY_HOOK_TIMEOUT, allow_hyphen_values = true)]
     pub(crate) hook_timeout: Option<String>,
+
+    /// Deadline of each webhook call (webhook hooks, --step-webhook,
+    /// --abort-webhook) that sets none in the spec; an answer is read up to
+    /// 64 KiB [default: 10s].
+    #[arg(long, value_name = "DURATION", env = env_vars::GANTRY_WEBHOOK_TIMEOUT, allow_hyphen_values = true)]
+    pub(crate) webhook_timeout: Option<String>,
 
     /// Webhook polled every interval: a 2xx answer rolls back at once
     /// (Flagger's rollback hook); 4xx carries on; errors are provider errors.

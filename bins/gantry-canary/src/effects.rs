@@ -58,6 +58,17 @@ pub(crate) fn plan(
         .as_deref()
         .map(|t| parse_duration("--hook-timeout", t, false))
         .transpose()?;
+    // A webhook call's deadline, when the spec sets none for it: the
+    // webhook flag, else the hook flag (which covered webhooks before
+    // there was one), else 10 s. Commands keep the longer hook and shift
+    // defaults: a smoke test takes time, an HTTP answer should not.
+    let webhook_timeout = args
+        .webhook_timeout
+        .as_deref()
+        .map(|t| parse_duration("--webhook-timeout", t, false))
+        .transpose()?
+        .or(flag_timeout)
+        .unwrap_or(gantry_hooks::DEFAULT_WEBHOOK_TIMEOUT);
     let spec_duration = |name: &str, text: &Option<String>| {
         text.as_deref()
             .map(|t| parse_duration(&field(name), t, false))
@@ -85,8 +96,9 @@ pub(crate) fn plan(
             .filter(|u| !u.trim().is_empty())
         {
             http_url("--step-webhook", url)?;
-            let shifter = WebhookShifter::new(client.clone(), url, &Default::default(), timeout)
-                .map_err(invalid)?;
+            let shifter =
+                WebhookShifter::new(client.clone(), url, &Default::default(), webhook_timeout)
+                    .map_err(invalid)?;
             return Ok(Some(Box::new(shifter)));
         }
         Ok(None)
@@ -95,17 +107,22 @@ pub(crate) fn plan(
     if shifter.is_none()
         && let Some(traffic) = &spec.traffic
     {
-        let timeout = spec_duration("traffic.timeout", &traffic.timeout)?
-            .or(flag_timeout)
-            .unwrap_or(DEFAULT_SHIFT_TIMEOUT);
+        let traffic_timeout = spec_duration("traffic.timeout", &traffic.timeout)?;
         shifter = match (&traffic.command, &traffic.webhook) {
             (Some(command), None) => Some(Box::new(
-                CommandShifter::new(command, timeout).map_err(invalid)?,
+                CommandShifter::new(
+                    command,
+                    traffic_timeout
+                        .or(flag_timeout)
+                        .unwrap_or(DEFAULT_SHIFT_TIMEOUT),
+                )
+                .map_err(invalid)?,
             )),
             (None, Some(hook)) => {
                 http_url(&field("traffic.webhook.url"), &hook.url)?;
-                let timeout =
-                    spec_duration("traffic.webhook.timeout", &hook.timeout)?.unwrap_or(timeout);
+                let timeout = spec_duration("traffic.webhook.timeout", &hook.timeout)?
+                    .or(traffic_timeout)
+                    .unwrap_or(webhook_timeout);
                 Some(Box::new(
                     WebhookShifter::new(client.clone(), &hook.url, &hook.headers, timeout)
                         .map_err(invalid)?,
@@ -163,7 +180,11 @@ pub(crate) fn plan(
                 .map(|w| spec_duration(&at("webhook.timeout"), &w.timeout))
                 .transpose()?
                 .flatten())
-            .unwrap_or(hook_timeout);
+            .unwrap_or(if hook.webhook.is_some() {
+                webhook_timeout
+            } else {
+                hook_timeout
+            });
         let phase = match hook.phase {
             HookPhase::PreAnalysis => Phase::PreAnalysis,
             HookPhase::Step => Phase::Step,
@@ -203,13 +224,12 @@ pub(crate) fn plan(
         (Some(url), _) if !url.trim().is_empty() => Some(AbortWebhook {
             url: url.trim().to_owned(),
             headers: Default::default(),
-            timeout: flag_timeout.unwrap_or(gantry_hooks::DEFAULT_WEBHOOK_TIMEOUT),
+            timeout: webhook_timeout,
         }),
         (_, Some(webhook)) => Some(AbortWebhook {
             url: webhook.url.clone(),
             headers: webhook.headers.clone(),
-            timeout: spec_duration("abort.timeout", &webhook.timeout)?
-                .unwrap_or(gantry_hooks::DEFAULT_WEBHOOK_TIMEOUT),
+            timeout: spec_duration("abort.timeout", &webhook.timeout)?.unwrap_or(webhook_timeout),
         }),
         _ => None,
     };

@@ -5,6 +5,7 @@
 mod args;
 mod deployment;
 mod effects;
+mod kube_deadline;
 mod outputs;
 mod plan;
 mod report;

@@ -16,6 +16,7 @@ use gantry_spec::canary::{self as spec, CanarySpec, CheckSpec};
 use gantry_traffic::TrafficShifter;
 
 use crate::args::{AnalysisArgs, NoDataArg};
+use crate::kube_deadline::{DEFAULT_KUBE_TIMEOUT, KubeDeadline};
 use crate::{effects, outputs};
 
 const DEFAULT_INTERVAL: Duration = Duration::from_secs(10);
@@ -258,13 +259,16 @@ impl AnalysisArgs {
             if let Some(kubeconfig) = &self.kubeconfig {
                 outputs::check_readable_file("--kubeconfig", kubeconfig)?;
             }
-            checks.push(Check::Plugged(Arc::new(RolloutCheck::new(
-                workload,
-                self.canary_namespace
-                    .clone()
-                    .filter(|n| !n.trim().is_empty()),
-                self.kubeconfig.clone(),
-                self.kube_context.clone(),
+            checks.push(Check::Plugged(Arc::new(KubeDeadline::new(
+                RolloutCheck::new(
+                    workload,
+                    self.canary_namespace
+                        .clone()
+                        .filter(|n| !n.trim().is_empty()),
+                    self.kubeconfig.clone(),
+                    self.kube_context.clone(),
+                ),
+                durations.kube_timeout,
             ))));
         }
         for check in &checks {
@@ -353,6 +357,7 @@ struct Durations {
     deadline: Option<Duration>,
     probe_timeout: Duration,
     latency_limit: Option<Duration>,
+    kube_timeout: Duration,
 }
 
 impl Durations {
@@ -382,6 +387,8 @@ impl Durations {
             probe_timeout: pick(&args.probe_timeout, &None, "probe-timeout", false)?
                 .unwrap_or(gantry_checks::DEFAULT_HTTP_TIMEOUT),
             latency_limit: pick(&args.latency_limit, &None, "latency-limit", false)?,
+            kube_timeout: pick(&args.kube_timeout, &None, "kube-timeout", false)?
+                .unwrap_or(DEFAULT_KUBE_TIMEOUT),
         })
     }
 }
@@ -504,7 +511,7 @@ fn check_from_spec(
                 kube.context.clone(),
             );
             check.name = kube.name.clone();
-            Check::Plugged(Arc::new(check))
+            Check::Plugged(Arc::new(KubeDeadline::new(check, durations.kube_timeout)))
         }
     };
     built

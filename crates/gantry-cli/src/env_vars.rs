@@ -249,3 +249,7 @@ pub const GANTRY_TARGET: &str = "GANTRY_TARGET";
 pub const GANTRY_WEIGHT: &str = "GANTRY_WEIGHT";
 /// The canary workload whose rollout gantry-canary checks (`deployment/NAME`).
 pub const GANTRY_WORKLOAD: &str = "GANTRY_WORKLOAD";
+
+// gantry-canary (issue 12).
+/// Deadline of each webhook call (hooks, traffic, abort) of gantry-canary.
+pub const GANTRY_WEBHOOK_TIMEOUT: &str = "GANTRY_WEBHOOK_TIMEOUT";
