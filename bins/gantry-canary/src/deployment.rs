@@ -157,7 +157,8 @@ impl DeploymentArgs {
                     .map(|_| u.to_owned())
                     .ok_or_else(|| {
                         usage(format!(
-                            "invalid --environment-url `{u}`: expected an http:// or https:// URL"
+                            "invalid --environment-url `{}`: expected an http:// or https:// URL",
+                            crate::plan::shown_url(u)
                         ))
                     })
             })

@@ -85,25 +85,31 @@ pub(crate) fn plan(
         (None, None) => None,
     };
     let client = gantry_checks::client().map_err(CliError::external)?;
-    let flag_shifter = |timeout: Duration| -> Result<Option<Box<dyn TrafficShifter>>, CliError> {
-        if let Some(command) = args.on_step.as_deref().filter(|c| !c.trim().is_empty()) {
-            let shifter = CommandShifter::new(command, timeout).map_err(invalid)?;
-            return Ok(Some(Box::new(shifter)));
-        }
-        if let Some(url) = args
-            .step_webhook
-            .as_deref()
-            .filter(|u| !u.trim().is_empty())
-        {
-            http_url("--step-webhook", url)?;
-            let shifter =
-                WebhookShifter::new(client.clone(), url, &Default::default(), webhook_timeout)
-                    .map_err(invalid)?;
-            return Ok(Some(Box::new(shifter)));
-        }
-        Ok(None)
-    };
+    let mut secrets: Vec<String> = Vec::new();
+    let mut flag_shifter =
+        |timeout: Duration| -> Result<Option<Box<dyn TrafficShifter>>, CliError> {
+            if let Some(command) = args.on_step.as_deref().filter(|c| !c.trim().is_empty()) {
+                let shifter = CommandShifter::new(command, timeout).map_err(invalid)?;
+                return Ok(Some(Box::new(shifter)));
+            }
+            if let Some(url) = args
+                .step_webhook
+                .as_deref()
+                .filter(|u| !u.trim().is_empty())
+            {
+                http_url("--step-webhook", url)?;
+                let shifter =
+                    WebhookShifter::new(client.clone(), url, &Default::default(), webhook_timeout)
+                        .map_err(invalid)?;
+                secrets.extend(shifter.endpoint().secrets().iter().cloned());
+                return Ok(Some(Box::new(shifter)));
+            }
+            Ok(None)
+        };
     let mut shifter = flag_shifter(flag_timeout.unwrap_or(DEFAULT_SHIFT_TIMEOUT))?;
+    for secret in &secrets {
+        printer.mask(secret)?;
+    }
     if shifter.is_none()
         && let Some(traffic) = &spec.traffic
     {
@@ -123,10 +129,13 @@ pub(crate) fn plan(
                 let timeout = spec_duration("traffic.webhook.timeout", &hook.timeout)?
                     .or(traffic_timeout)
                     .unwrap_or(webhook_timeout);
-                Some(Box::new(
+                let shifter =
                     WebhookShifter::new(client.clone(), &hook.url, &hook.headers, timeout)
-                        .map_err(invalid)?,
-                ))
+                        .map_err(invalid)?;
+                for secret in shifter.endpoint().secrets() {
+                    printer.mask(secret)?;
+                }
+                Some(Box::new(shifter))
             }
             _ => {
                 return Err(usage(format!(

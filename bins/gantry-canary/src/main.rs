@@ -5,7 +5,7 @@
 mod args;
 mod deployment;
 mod effects;
-mod kube_deadline;
+mod kube_check;
 mod outputs;
 mod plan;
 mod report;
@@ -51,6 +51,17 @@ fn main() -> ExitCode {
 }
 
 fn dispatch(cli: Cli, printer: &mut Printer) -> Result<ExitStatus, CliError> {
+    // The deployment statuses' token, masked before anything can print it
+    // (a hook's output, an error echoing the environment), used or not.
+    if let Some(token) = printer
+        .env()
+        .var(gantry_cli::env_vars::GANTRY_TOKEN)
+        .map(str::trim)
+        .filter(|t| !t.is_empty())
+        .map(str::to_owned)
+    {
+        printer.mask(&token)?;
+    }
     let plan = cli.analysis.plan(printer)?;
     let tracker = cli.deployment.tracker(printer)?;
     watch::run(&plan, tracker, printer)

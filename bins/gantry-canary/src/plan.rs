@@ -16,7 +16,7 @@ use gantry_spec::canary::{self as spec, CanarySpec, CheckSpec};
 use gantry_traffic::TrafficShifter;
 
 use crate::args::{AnalysisArgs, NoDataArg};
-use crate::kube_deadline::{DEFAULT_KUBE_TIMEOUT, KubeDeadline};
+use crate::kube_check::{self, DEFAULT_KUBE_TIMEOUT, KubeDeadline};
 use crate::{effects, outputs};
 
 const DEFAULT_INTERVAL: Duration = Duration::from_secs(10);
@@ -67,6 +67,15 @@ impl AnalysisArgs {
         let from_spec = SpecFile(file);
         mask_spec_secrets(&spec, printer)?;
         check_outputs(self.report.as_deref(), printer)?;
+        for (index, check) in spec.checks.iter().enumerate() {
+            if let CheckSpec::Kubernetes(kube) = check {
+                kube_check::prepare_kubeconfig(
+                    &format!("{} checks[{index}].kubeconfig", file.display()),
+                    kube.kubeconfig.as_deref().map(Path::new),
+                    printer,
+                )?;
+            }
+        }
 
         let durations = Durations::merge(self, &spec, from_spec)?;
         let baseline_version = self
@@ -256,9 +265,7 @@ impl AnalysisArgs {
             .map(str::trim)
             .filter(|w| !w.is_empty())
         {
-            if let Some(kubeconfig) = &self.kubeconfig {
-                outputs::check_readable_file("--kubeconfig", kubeconfig)?;
-            }
+            kube_check::prepare_kubeconfig("--kubeconfig", self.kubeconfig.as_deref(), printer)?;
             checks.push(Check::Plugged(Arc::new(KubeDeadline::new(
                 RolloutCheck::new(
                     workload,
@@ -496,9 +503,6 @@ fn check_from_spec(
             Check::Judge(comparison)
         }
         CheckSpec::Kubernetes(kube) => {
-            if let Some(kubeconfig) = &kube.kubeconfig {
-                outputs::check_readable_file(&field("kubeconfig"), Path::new(kubeconfig))?;
-            }
             let namespace = kube
                 .namespace
                 .clone()

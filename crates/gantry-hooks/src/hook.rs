@@ -395,7 +395,7 @@ mod tests {
         assert!(shown.contains("Authorization"), "{shown}");
         assert_eq!(
             hook.describe(),
-            "promote hook \"notify\" (webhook https://u:***@example.com/h?token=***)"
+            "promote hook \"notify\" (webhook https://***@example.com/h?token=***)"
         );
         // An invalid hook still lists its header secrets.
         let bad = webhook("nope://", &[("X-Api-Key", "k3y")]);

@@ -13,7 +13,7 @@ use std::collections::BTreeMap;
 use std::error::Error as _;
 use std::time::{Duration, Instant};
 
-use gantry_checks::{display_url, format_duration, is_sensitive_name};
+use gantry_checks::{display_url, format_duration, is_sensitive_name, url_secrets};
 use gantry_http::{BodyError, read_capped};
 use reqwest::header::{CONTENT_TYPE, HeaderMap, HeaderName, HeaderValue};
 use url::Url;
@@ -323,21 +323,6 @@ fn transport(err: &reqwest::Error, timeout: Duration) -> String {
     }
 }
 
-/// The URL's password and the values of its secret looking query
-/// parameters.
-fn url_secrets(url: &Url) -> Vec<String> {
-    let mut secrets = Vec::new();
-    if let Some(password) = url.password() {
-        secrets.push(password.to_owned());
-    }
-    for (name, value) in url.query_pairs() {
-        if is_sensitive_name(&name) {
-            secrets.push(value.into_owned());
-        }
-    }
-    secrets
-}
-
 /// A URL that does not parse, printed without what looks like a password
 /// (`user:pw@` becomes `***@`) or a query.
 fn mask_raw_url(url: &str) -> String {
@@ -428,7 +413,7 @@ mod tests {
         );
         assert_eq!(
             endpoint.display_url(),
-            "https://u:***@example.com/shift?token=***&plain=1"
+            "https://***@example.com/shift?token=***&plain=1"
         );
         let debug = format!("{endpoint:?}");
         for secret in endpoint
