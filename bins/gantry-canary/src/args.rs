@@ -184,6 +184,13 @@ pub(crate) struct AnalysisArgs {
     #[arg(long, value_name = "COMMAND", env = env_vars::GANTRY_ON_ROLLBACK, value_delimiter = '\n')]
     pub(crate) on_rollback: Vec<String>,
 
+    /// A variable of this environment passed to hook and traffic-shift
+    /// commands although gantry keeps it from them (its credentials, such
+    /// as GANTRY_TOKEN or GITHUB_TOKEN, and any GANTRY_* setting); one name
+    /// per flag, or several separated by commas or newlines.
+    #[arg(long = "hook-env", value_name = "NAME", env = env_vars::GANTRY_HOOK_ENV, value_delimiter = '\n')]
+    pub(crate) hook_env: Vec<String>,
+
     /// Time limit of each hook command and traffic-shift command (and of
     /// webhooks, without --webhook-timeout) [default: 60s for hooks, 30s
     /// for shifts].

@@ -3,6 +3,7 @@
 //! Planned from the flags and the spec (checked before anything runs), and
 //! run from the loop, each run recorded as an [`Event`] for the report.
 
+use std::collections::BTreeMap;
 use std::path::Path;
 use std::time::{Duration, Instant};
 
@@ -69,6 +70,7 @@ pub(crate) fn plan(
         .transpose()?
         .or(flag_timeout)
         .unwrap_or(gantry_hooks::DEFAULT_WEBHOOK_TIMEOUT);
+    let pass = pass_through(&args.hook_env, printer)?;
     let spec_duration = |name: &str, text: &Option<String>| {
         text.as_deref()
             .map(|t| parse_duration(&field(name), t, false))
@@ -89,7 +91,9 @@ pub(crate) fn plan(
     let mut flag_shifter =
         |timeout: Duration| -> Result<Option<Box<dyn TrafficShifter>>, CliError> {
             if let Some(command) = args.on_step.as_deref().filter(|c| !c.trim().is_empty()) {
-                let shifter = CommandShifter::new(command, timeout).map_err(invalid)?;
+                let shifter = CommandShifter::new(command, timeout)
+                    .map_err(invalid)?
+                    .with_pass(pass.clone());
                 return Ok(Some(Box::new(shifter)));
             }
             if let Some(url) = args
@@ -115,15 +119,26 @@ pub(crate) fn plan(
     {
         let traffic_timeout = spec_duration("traffic.timeout", &traffic.timeout)?;
         shifter = match (&traffic.command, &traffic.webhook) {
-            (Some(command), None) => Some(Box::new(
-                CommandShifter::new(
-                    command,
-                    traffic_timeout
-                        .or(flag_timeout)
-                        .unwrap_or(DEFAULT_SHIFT_TIMEOUT),
-                )
-                .map_err(invalid)?,
-            )),
+            (Some(command), None) => {
+                let env = command_env(&field("traffic.env"), &traffic.env, printer)?;
+                Some(Box::new(
+                    CommandShifter::new(
+                        command,
+                        traffic_timeout
+                            .or(flag_timeout)
+                            .unwrap_or(DEFAULT_SHIFT_TIMEOUT),
+                    )
+                    .map_err(invalid)?
+                    .with_env(env)
+                    .with_pass(pass.clone()),
+                ))
+            }
+            (None, Some(_)) if !traffic.env.is_empty() => {
+                return Err(usage(format!(
+                    "{}: `env` is for a `command`; a webhook gets no environment",
+                    field("traffic.env")
+                )));
+            }
             (None, Some(hook)) => {
                 http_url(&field("traffic.webhook.url"), &hook.url)?;
                 let timeout = spec_duration("traffic.webhook.timeout", &hook.timeout)?
@@ -169,7 +184,15 @@ pub(crate) fn plan(
         let action = match (&hook.command, &hook.webhook) {
             (Some(shell), None) => Action::Command {
                 shell: shell.clone(),
+                env: command_env(&field(&at("env")), &hook.env, printer)?,
+                pass: pass.clone(),
             },
+            (None, Some(_)) if !hook.env.is_empty() => {
+                return Err(usage(format!(
+                    "{}: `env` is for a `command`; a webhook gets no environment",
+                    field(&at("env"))
+                )));
+            }
             (None, Some(webhook)) => Action::Webhook {
                 url: webhook.url.clone(),
                 headers: webhook.headers.clone(),
@@ -221,6 +244,8 @@ pub(crate) fn plan(
                 phase,
                 action: Action::Command {
                     shell: shell.to_owned(),
+                    env: BTreeMap::new(),
+                    pass: pass.clone(),
                 },
                 timeout: hook_timeout,
             };
@@ -260,6 +285,69 @@ pub(crate) fn plan(
         hooks,
         abort,
     })
+}
+
+/// Whether `name` can be a variable's name.
+fn is_variable_name(name: &str) -> bool {
+    let mut chars = name.chars();
+    chars
+        .next()
+        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
+}
+
+/// `--hook-env`: the names (one per flag, or separated by commas, spaces
+/// or newlines) of variables passed through to commands. The values of
+/// credentials among them are masked: they are about to reach a child's
+/// output.
+fn pass_through(raw: &[String], printer: &mut Printer) -> Result<Vec<String>, CliError> {
+    let mut names: Vec<String> = Vec::new();
+    for name in raw
+        .iter()
+        .flat_map(|r| r.split(|c: char| c == ',' || c.is_whitespace()))
+        .filter(|n| !n.is_empty())
+    {
+        if !is_variable_name(name) {
+            return Err(usage(format!(
+                "invalid --hook-env `{name}`: expected a variable's name (letters, digits and _), e.g. GH_TOKEN"
+            )));
+        }
+        if !names.iter().any(|n| n == name) {
+            names.push(name.to_owned());
+        }
+    }
+    for name in &names {
+        if (gantry_traffic::exec::CREDENTIALS.contains(&name.as_str())
+            || gantry_checks::is_sensitive_name(name))
+            && let Some(value) = printer.env().var(name).map(str::to_owned)
+        {
+            printer.mask(&value)?;
+        }
+    }
+    Ok(names)
+}
+
+/// A command's `env:` from the spec: names that can be variables, values
+/// without NUL; secret-looking ones masked.
+fn command_env(
+    field: &str,
+    env: &BTreeMap<String, String>,
+    printer: &mut Printer,
+) -> Result<BTreeMap<String, String>, CliError> {
+    for (name, value) in env {
+        if !is_variable_name(name) {
+            return Err(usage(format!(
+                "{field}: `{name}` is not a variable's name (letters, digits and _)"
+            )));
+        }
+        if value.contains('\0') {
+            return Err(usage(format!("{field}.{name}: the value holds a NUL byte")));
+        }
+        if gantry_checks::is_sensitive_name(name) && !value.trim().is_empty() {
+            printer.mask(value)?;
+        }
+    }
+    Ok(env.clone())
 }
 
 /// Run the hooks of `phase` one after the other; the first failure stops

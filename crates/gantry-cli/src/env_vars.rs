@@ -253,3 +253,5 @@ pub const GANTRY_WORKLOAD: &str = "GANTRY_WORKLOAD";
 // gantry-canary (issue 12).
 /// Deadline of each webhook call (hooks, traffic, abort) of gantry-canary.
 pub const GANTRY_WEBHOOK_TIMEOUT: &str = "GANTRY_WEBHOOK_TIMEOUT";
+/// Variables passed to gantry-canary's hook and shift commands although scrubbed.
+pub const GANTRY_HOOK_ENV: &str = "GANTRY_HOOK_ENV";

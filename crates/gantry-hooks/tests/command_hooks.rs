@@ -17,6 +17,8 @@ fn hook(phase: Phase, shell: &str, timeout: Duration) -> Hook {
         phase,
         action: Action::Command {
             shell: shell.into(),
+            env: BTreeMap::new(),
+            pass: Vec::new(),
         },
         timeout,
     }

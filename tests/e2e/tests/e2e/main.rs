@@ -6,6 +6,7 @@
 mod act;
 mod canary;
 mod canary_act;
+mod canary_child_env;
 mod canary_deployment;
 mod canary_doc_queries;
 mod canary_judge;
