@@ -87,20 +87,20 @@ pub(crate) struct AnalysisArgs {
 
     /// Passed intervals needed to promote (at each step with --steps); a
     /// failed interval never counts toward it [default: 10].
-    #[arg(long, value_name = "N", env = env_vars::GANTRY_COUNT, value_parser = clap::value_parser!(u32).range(1..=100_000))]
+    #[arg(long, value_name = "N", env = env_vars::GANTRY_COUNT, value_parser = clap::value_parser!(u32).range(1..=100_000), allow_hyphen_values = true)]
     pub(crate) count: Option<u32>,
 
     /// Failed intervals, in all, that roll back [default: 1].
-    #[arg(long, value_name = "N", env = env_vars::GANTRY_FAILURE_LIMIT, value_parser = clap::value_parser!(u32).range(1..=100_000))]
+    #[arg(long, value_name = "N", env = env_vars::GANTRY_FAILURE_LIMIT, value_parser = clap::value_parser!(u32).range(1..=100_000), allow_hyphen_values = true)]
     pub(crate) failure_limit: Option<u32>,
 
     /// Failed intervals in a row that roll back.
-    #[arg(long, value_name = "N", env = env_vars::GANTRY_CONSECUTIVE_LIMIT, value_parser = clap::value_parser!(u32).range(1..=100_000))]
+    #[arg(long, value_name = "N", env = env_vars::GANTRY_CONSECUTIVE_LIMIT, value_parser = clap::value_parser!(u32).range(1..=100_000), allow_hyphen_values = true)]
     pub(crate) consecutive_limit: Option<u32>,
 
     /// Intervals with provider errors (Prometheus down) tolerated; one more
     /// ends the analysis inconclusive [default: 3].
-    #[arg(long, value_name = "N", env = env_vars::GANTRY_PROVIDER_ERROR_BUDGET)]
+    #[arg(long, value_name = "N", env = env_vars::GANTRY_PROVIDER_ERROR_BUDGET, allow_hyphen_values = true)]
     pub(crate) provider_error_budget: Option<u32>,
 
     /// How an interval without data counts [default: inconclusive].
@@ -108,7 +108,8 @@ pub(crate) struct AnalysisArgs {
     pub(crate) no_data: Option<NoDataArg>,
 
     /// The hard deadline of the whole analysis (default: the initial delay
-    /// plus twice the time --count intervals take).
+    /// plus twice the time --count intervals take at each step, an interval
+    /// lasting at least the slowest check's time limit).
     #[arg(long, value_name = "DURATION", env = env_vars::GANTRY_DEADLINE, allow_hyphen_values = true)]
     pub(crate) deadline: Option<String>,
 

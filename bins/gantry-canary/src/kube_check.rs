@@ -103,6 +103,27 @@ impl PluggedCheck for KubeDeadline {
     fn preflight(&self) -> BoxFuture<'_, Result<(), CheckError>> {
         Box::pin(async move {
             match tokio::time::timeout(self.timeout, self.inner.preflight()).await {
+                // An outside failure names the API server it could not use.
+                Ok(Err(CheckError::Plugged {
+                    check,
+                    message,
+                    input: false,
+                })) => {
+                    let message = match server(
+                        self.inner.kubeconfig.clone(),
+                        self.inner.context.as_deref(),
+                    ) {
+                        Some(server) if !message.contains(server.trim_end_matches('/')) => {
+                            format!("{message} (API server {server})")
+                        }
+                        _ => message,
+                    };
+                    Err(CheckError::Plugged {
+                        check,
+                        message,
+                        input: false,
+                    })
+                }
                 Ok(result) => result,
                 Err(_) => Err(CheckError::Plugged {
                     check: self.name(),

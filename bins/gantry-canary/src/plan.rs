@@ -142,10 +142,26 @@ impl AnalysisArgs {
         }
         let effects = effects::plan(self, &spec, file, printer)?;
         let step_count = effects.steps.as_ref().map_or(1, |(s, _)| s.len() as u32);
+        // An interval lasts its length, or as long as its slowest check
+        // may take when that is longer (a 5 s probe timeout every 1 s):
+        // the default deadline leaves room for twice the intervals needed.
+        let slowest = checks
+            .iter()
+            .map(|check| match check {
+                Check::Http(probe) => probe.timeout,
+                Check::Prometheus(query) => query.timeout,
+                // The canary's and the baseline's queries, one after the other.
+                Check::Judge(judge) => judge.timeout.saturating_mul(2),
+                Check::Plugged(_) => durations.kube_timeout,
+            })
+            .chain(effects.abort.as_ref().map(|a| a.timeout))
+            .max()
+            .unwrap_or_default();
         let deadline = durations.deadline.unwrap_or_else(|| {
             durations.initial_delay
                 + durations
                     .interval
+                    .max(slowest)
                     .saturating_mul(count.saturating_mul(2).saturating_mul(step_count))
         });
         let templating = Templating {

@@ -217,6 +217,10 @@ async fn watch(
         );
         // No measurement outlives the deadline.
         let Ok((mut measurements, abort)) = tokio::time::timeout(deadline - now, all).await else {
+            printer.info(&format!(
+                "the deadline came while interval {} was still measuring (a check or the abort webhook had not answered)",
+                tally.intervals + analysis.tally().intervals + 1
+            ))?;
             break analysis.deadline();
         };
         let mut abort_reason = None;

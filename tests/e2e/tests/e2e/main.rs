@@ -16,6 +16,7 @@ mod canary_spec;
 mod canary_steps;
 mod cli;
 mod corpus;
+mod corpus_canary;
 mod gitops;
 mod gitops_act;
 mod gitops_github;
