@@ -29,10 +29,12 @@ Every interval prints one line per check (value, threshold, verdict); the
 end prints the decision and its arithmetic. A timeout or a refused
 connection fails a probe; a Prometheus outage is a provider error, counted
 against --provider-error-budget, never a failure; no data is counted by
---no-data. The --deadline always ends the run with a decision.
+--no-data. Only a passed interval counts toward --count: it promotes after
+--count passed intervals, with fewer failed ones than --failure-limit. The
+--deadline always ends the run with a decision.
 
-Exit codes: 0 promote, 1 rollback, 2 bad input, 3 Prometheus unreachable at
-the start, 4 inconclusive.";
+Exit codes: 0 promote, 1 rollback, 2 bad input, 3 Prometheus or the
+Kubernetes API server unreachable at the start, 4 inconclusive.";
 
 /// Analyse a canary and decide.
 #[derive(Debug, Parser)]
