@@ -13,7 +13,8 @@
 //!   requested reviewers, GraphQL `enablePullRequestAutoMerge`.
 //!
 //! - Deployments and deployment statuses, for gantry-canary's progress and
-//!   decision on the environment page.
+//!   decision on the environment page; listing them (paged, newest first)
+//!   to find the deployment a job's `environment:` created.
 //!
 //! Retries ([`RetryPolicy`]): 5xx, 429, 403 with `retry-after` or an
 //! exhausted `x-ratelimit-remaining` (GitHub's secondary and primary rate
@@ -35,6 +36,7 @@ pub use deployments::{
     Deployment, DeploymentState, DeploymentStatus, MAX_DESCRIPTION, NewDeployment,
     NewDeploymentStatus, truncate_description,
 };
+pub use deployments::{DeploymentFilter, ListPage, MAX_PER_PAGE, links_to_run, next_page};
 pub use endpoints::{
     AutoMerge, CommitOnBranch, CommitOutcome, GitCommit, Label, MergeMethod, NewPull, PullRef,
     PullRequest, Team, Tree, TreeEntry, User, split_message,

@@ -21,6 +21,11 @@
 //!   `POST …/pulls/{n}/requested_reviewers`, `GET|POST …/issues/{n}/labels`;
 //! - `POST …/deployments`, `POST|GET …/deployments/{id}/statuses`
 //!   (`auto_inactive` turns the environment's earlier successes inactive);
+//!   `GET …/deployments` filtered by `environment`, `sha`, `ref` and
+//!   `task`, newest first; both lists paged with `per_page` (default 30,
+//!   at most 100) and `page`, and a `Link` header (`rel="next"`, `"last"`,
+//!   `"first"`, `"prev"`) as GitHub sends; a job's `environment:`
+//!   deployment made with [`FakeGitHub::environment_deployment`];
 //! - `POST /graphql`: `createCommitOnBranch` (`expectedHeadOid`
 //!   compare-and-swap; a stale head is HTTP 200 with an error of type
 //!   `STALE_DATA`, as GitHub answers) and `enablePullRequestAutoMerge`.
@@ -163,6 +168,9 @@ pub struct FakeDeployment {
     pub description: String,
     /// Its statuses, oldest first: (state, description, log_url).
     pub statuses: Vec<(String, String, Option<String>)>,
+    /// Who created it: the token's user (`github-actions[bot]` for the
+    /// job's token and for a job's `environment:`).
+    pub creator: String,
 }
 
 #[derive(Debug)]
@@ -352,6 +360,43 @@ impl FakeGitHub {
     /// The deployments created so far, with their statuses.
     pub fn deployments(&self) -> Vec<FakeDeployment> {
         lock(&self.shared.state).deployments.clone()
+    }
+
+    /// Create a deployment as GitHub Actions does for a job with
+    /// `environment: ENVIRONMENT` in run `run_id` (at `sha`, for the
+    /// workflow's `git_ref`): created by `github-actions[bot]`, without a
+    /// description, with the statuses `queued` then `in_progress` whose
+    /// `log_url` (and `target_url`) is the job's page in the run,
+    /// `https://github.com/OWNER/NAME/actions/runs/RUN_ID/job/JOB_ID`.
+    /// Its id.
+    pub fn environment_deployment(
+        &self,
+        environment: &str,
+        sha: &str,
+        git_ref: &str,
+        run_id: u64,
+    ) -> u64 {
+        let mut state = lock(&self.shared.state);
+        let id = state.deployments.len() as u64 + 1;
+        let log_url = format!(
+            "https://github.com/{}/{}/actions/runs/{run_id}/job/{}",
+            self.shared.owner,
+            self.shared.name,
+            70_000 + id
+        );
+        state.deployments.push(FakeDeployment {
+            id,
+            git_ref: git_ref.to_owned(),
+            sha: sha.to_owned(),
+            environment: environment.to_owned(),
+            description: String::new(),
+            statuses: vec![
+                ("queued".to_owned(), String::new(), Some(log_url.clone())),
+                ("in_progress".to_owned(), String::new(), Some(log_url)),
+            ],
+            creator: ACTIONS_BOT.to_owned(),
+        });
+        id
     }
 
     /// Close pull request `number` (as a person would).
@@ -584,7 +629,8 @@ fn route(shared: &Shared, request: &Request) -> Reply {
         ("POST", ["issues", n, "labels"]) => add_labels(shared, n, &body),
         ("POST", ["deployments"]) => create_deployment(shared, &body),
         ("POST", ["deployments", id, "statuses"]) => create_deployment_status(shared, id, &body),
-        ("GET", ["deployments", id, "statuses"]) => list_deployment_statuses(shared, id),
+        ("GET", ["deployments", id, "statuses"]) => list_deployment_statuses(shared, id, &query),
+        ("GET", ["deployments"]) => list_deployments(shared, &query),
         _ => Err(Reply::not_found()),
     };
     result.unwrap_or_else(|reply| reply)
@@ -1029,6 +1075,90 @@ fn list_pulls(shared: &Shared, query: &BTreeMap<String, String>) -> Reply {
 
 // ---------------------------------------------------------- deployments
 
+/// Who GitHub Actions' writes are by: the job's token and `environment:`.
+const ACTIONS_BOT: &str = "github-actions[bot]";
+
+fn user_json(login: &str) -> Value {
+    let bot = login.ends_with("[bot]");
+    json!({
+        "login": login, "id": if bot { 41_898_282 } else { 1 },
+        "type": if bot { "Bot" } else { "User" }, "site_admin": false,
+    })
+}
+
+/// One page of `items` (already in GitHub's order) for `GET {path}`, with
+/// `per_page` (default 30, at most 100) and `page` (from 1), and GitHub's
+/// `Link` header when there is more than one page.
+fn paged(
+    shared: &Shared,
+    path: &str,
+    query: &BTreeMap<String, String>,
+    items: Vec<Value>,
+) -> Answer {
+    let number = |key: &str, default: usize| -> std::result::Result<usize, Reply> {
+        query.get(key).map_or(Ok(default), |v| {
+            v.parse::<usize>()
+                .map_err(|_| Reply::error(422, &format!("Invalid value for `{key}`: `{v}`")))
+        })
+    };
+    let per_page = number("per_page", 30)?.clamp(1, 100);
+    let page = number("page", 1)?.max(1);
+    let last = items.len().div_ceil(per_page).max(1);
+    let page_items: Vec<Value> = items
+        .into_iter()
+        .skip((page - 1).saturating_mul(per_page))
+        .take(per_page)
+        .collect();
+    let mut reply = Reply::json(200, &Value::Array(page_items));
+    if last > 1 {
+        let link = |n: usize| {
+            let mut pairs: Vec<String> = query
+                .iter()
+                .filter(|(k, _)| k.as_str() != "page")
+                .map(|(k, v)| format!("{k}={v}"))
+                .collect();
+            pairs.push(format!("page={n}"));
+            format!("<{}{path}?{}>", shared.base_url, pairs.join("&"))
+        };
+        let mut links = Vec::new();
+        if page > 1 {
+            links.push(format!("{}; rel=\"prev\"", link(page - 1)));
+        }
+        if page < last {
+            links.push(format!("{}; rel=\"next\"", link(page + 1)));
+            links.push(format!("{}; rel=\"last\"", link(last)));
+        }
+        if page > 1 {
+            links.push(format!("{}; rel=\"first\"", link(1)));
+        }
+        reply.headers.push(("Link".to_owned(), links.join(", ")));
+    }
+    Ok(reply)
+}
+
+fn list_deployments(shared: &Shared, query: &BTreeMap<String, String>) -> Answer {
+    let deployments: Vec<FakeDeployment> = lock(&shared.state).deployments.clone();
+    let wanted = |key: &str, value: &str| query.get(key).is_none_or(|w| w == value);
+    // Newest first, as GitHub lists them.
+    let items: Vec<Value> = deployments
+        .iter()
+        .rev()
+        .filter(|d| {
+            wanted("environment", &d.environment)
+                && wanted("sha", &d.sha)
+                && wanted("ref", &d.git_ref)
+                && wanted("task", "deploy")
+        })
+        .map(|d| deployment_json(shared, d))
+        .collect();
+    paged(
+        shared,
+        &format!("/repos/{}/{}/deployments", shared.owner, shared.name),
+        query,
+        items,
+    )
+}
+
 fn deployment_json(shared: &Shared, d: &FakeDeployment) -> Value {
     let url = format!(
         "{}/repos/{}/{}/deployments/{}",
@@ -1038,7 +1168,11 @@ fn deployment_json(shared: &Shared, d: &FakeDeployment) -> Value {
         "id": d.id, "node_id": format!("DE_kwDOfake{:04}", d.id), "url": url,
         "sha": d.sha, "ref": d.git_ref, "task": "deploy", "payload": {},
         "environment": d.environment, "original_environment": d.environment,
-        "description": d.description, "statuses_url": format!("{url}/statuses"),
+        // GitHub answers null for a deployment made without one (a job's
+        // `environment:`).
+        "description": (!d.description.is_empty()).then_some(&d.description),
+        "creator": user_json(&d.creator),
+        "statuses_url": format!("{url}/statuses"),
         "created_at": "2026-01-01T00:00:00Z", "updated_at": "2026-01-01T00:00:00Z",
     })
 }
@@ -1048,6 +1182,7 @@ fn deployment_status_json(d: &FakeDeployment, index: usize) -> Value {
     json!({
         "id": d.id * 1000 + index as u64 + 1, "state": state, "description": description,
         "environment": d.environment, "log_url": log_url, "target_url": log_url,
+        "creator": user_json(&d.creator),
         "created_at": "2026-01-01T00:00:00Z",
     })
 }
@@ -1086,6 +1221,7 @@ fn create_deployment(shared: &Shared, body: &Value) -> Answer {
             .unwrap_or_default()
             .to_owned(),
         statuses: Vec::new(),
+        creator: ACTIONS_BOT.to_owned(),
     };
     let reply = Reply::json(201, &deployment_json(shared, &deployment));
     state.deployments.push(deployment);
@@ -1160,8 +1296,12 @@ fn create_deployment_status(shared: &Shared, id: &str, body: &Value) -> Answer {
     ))
 }
 
-fn list_deployment_statuses(shared: &Shared, id: &str) -> Answer {
-    let id: u64 = id.parse().map_err(|_| Reply::not_found())?;
+fn list_deployment_statuses(
+    shared: &Shared,
+    id_text: &str,
+    query: &BTreeMap<String, String>,
+) -> Answer {
+    let id: u64 = id_text.parse().map_err(|_| Reply::not_found())?;
     let state = lock(&shared.state);
     let deployment = state
         .deployments
@@ -1173,7 +1313,16 @@ fn list_deployment_statuses(shared: &Shared, id: &str) -> Answer {
         .rev()
         .map(|i| deployment_status_json(deployment, i))
         .collect();
-    Ok(Reply::json(200, &Value::Array(statuses)))
+    drop(state);
+    paged(
+        shared,
+        &format!(
+            "/repos/{}/{}/deployments/{id_text}/statuses",
+            shared.owner, shared.name
+        ),
+        query,
+        statuses,
+    )
 }
 
 fn str_field<'a>(body: &'a Value, key: &str) -> Option<&'a str> {
