@@ -32,8 +32,9 @@ if [[ -z ${GANTRY_DEPLOYMENT_ENVIRONMENT:-} && -z ${GANTRY_DEPLOYMENT_ID:-} ]]; 
 elif [[ -z ${GANTRY_TOKEN:-} ]]; then
   usage_error gantry-canary "deployment statuses need a token: the github-token input is empty (give the job permissions: deployments: write, or a token)"
 fi
-# The binary sets deployment-id when it creates the deployment; an existing
-# one given as an input is the output as it is.
+# The binary sets deployment-id when it creates the deployment or finds the
+# environment's (deployment-id: environment); an existing one given by its
+# number is the output as it is.
 if [[ -n ${GANTRY_DEPLOYMENT_ID:-} && -n ${GITHUB_OUTPUT:-} ]]; then
   case $GANTRY_DEPLOYMENT_ID in
     *[!0-9]*) ;;

@@ -6,6 +6,11 @@
 //! failure is a warning and the analysis goes on (a canary must not be
 //! rolled back, or left unwatched, because api.github.com had a bad
 //! minute). Bad settings are still exit 2 before anything starts.
+//!
+//! The deployment is created here (`--deployment-environment`), given
+//! (`--deployment-id N`), or the one GitHub Actions created for the job's
+//! `environment:` (`--deployment-id environment`, found by
+//! `find_deployment`).
 
 use gantry_analysis::Verdict;
 use gantry_cli::{CliError, env_vars};
@@ -16,16 +21,50 @@ use gantry_github::{
 };
 use gantry_runner::Printer;
 
+use crate::find_deployment::{self, Search};
+
+/// The description of the deployments gantry-canary creates (and how the
+/// search for an environment's deployment tells them apart).
+const OWN_DESCRIPTION: &str = "canary analysis by gantry-canary";
+
+/// `--deployment-id`: a deployment's number, or `environment`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum DeploymentId {
+    /// An existing deployment.
+    Id(u64),
+    /// The one GitHub Actions created for this job's `environment:`.
+    Environment,
+}
+
+fn parse_deployment_id(text: &str) -> Result<DeploymentId, String> {
+    let text = text.trim();
+    if text == "environment" {
+        return Ok(DeploymentId::Environment);
+    }
+    text.parse::<u64>()
+        .ok()
+        .filter(|id| *id > 0)
+        .map(DeploymentId::Id)
+        .ok_or_else(|| {
+            "expected a deployment's number, or `environment` for the deployment of this job's `environment:`".to_owned()
+        })
+}
+
 #[derive(Debug, clap::Args)]
 pub(crate) struct DeploymentArgs {
     /// Create a GitHub Deployment for this environment and report the
-    /// analysis on it (needs GANTRY_TOKEN with `deployments: write`).
+    /// analysis on it (needs GANTRY_TOKEN with `deployments: write`); with
+    /// --deployment-id environment, the job's `environment:` whose own
+    /// deployment is reported on.
     #[arg(long, value_name = "NAME", env = env_vars::GANTRY_DEPLOYMENT_ENVIRONMENT)]
     deployment_environment: Option<String>,
 
-    /// Report on this existing deployment instead of creating one.
-    #[arg(long, value_name = "ID", env = env_vars::GANTRY_DEPLOYMENT_ID)]
-    deployment_id: Option<u64>,
+    /// Report on this existing deployment instead of creating one; with
+    /// `environment`, on the one GitHub Actions created for this job's
+    /// `environment:` (named by --deployment-environment; found by the
+    /// commit, GITHUB_SHA, and the run, GITHUB_RUN_ID).
+    #[arg(long, value_name = "ID|environment", env = env_vars::GANTRY_DEPLOYMENT_ID, value_parser = parse_deployment_id)]
+    deployment_id: Option<DeploymentId>,
 
     /// The ref the deployment is for (default: GITHUB_SHA).
     #[arg(long, value_name = "REF", env = env_vars::GANTRY_DEPLOYMENT_REF)]
@@ -77,6 +116,8 @@ pub(crate) struct Tracker {
     /// Set once the deployment exists.
     id: Option<u64>,
     create: Option<NewDeployment>,
+    /// The environment's deployment, to find first.
+    find: Option<Search>,
     log_url: Option<String>,
     environment_url: Option<String>,
     /// Set when GitHub did not answer: later statuses are not tried (each
@@ -107,6 +148,10 @@ impl DeploymentArgs {
             return Ok(None);
         }
         let env = printer.env();
+        let find = match self.deployment_id {
+            Some(DeploymentId::Environment) => Some(self.search(environment, env)?),
+            _ => None,
+        };
         let given = |flag: &Option<String>, variable: &str| {
             flag.as_deref()
                 .or_else(|| env.var(variable))
@@ -137,7 +182,7 @@ impl DeploymentArgs {
                 Some(NewDeployment {
                     git_ref,
                     environment: environment.to_owned(),
-                    description: "canary analysis by gantry-canary".to_owned(),
+                    description: OWN_DESCRIPTION.to_owned(),
                     transient: false,
                     production: environment.eq_ignore_ascii_case("production")
                         || environment.eq_ignore_ascii_case("prod"),
@@ -186,11 +231,16 @@ impl DeploymentArgs {
             )),
             _ => None,
         };
+        let id = match self.deployment_id {
+            Some(DeploymentId::Id(id)) => Some(id),
+            _ => None,
+        };
         Ok(Some(Tracker {
             github,
             repository,
-            id: self.deployment_id,
+            id,
             create,
+            find,
             log_url,
             environment_url,
             silent: false,
@@ -198,13 +248,62 @@ impl DeploymentArgs {
     }
 }
 
+impl DeploymentArgs {
+    /// What `--deployment-id environment` looks for; everything it needs
+    /// given (the checks come before the token's and the repository's:
+    /// this is the mistake to name).
+    fn search(
+        &self,
+        environment: Option<&str>,
+        env: &gantry_runner::RunnerEnv,
+    ) -> Result<Search, CliError> {
+        let environment = environment.ok_or_else(|| {
+            usage("--deployment-id environment needs --deployment-environment NAME: the `environment:` of this job, whose deployment is reported on".to_owned())
+        })?;
+        if self
+            .deployment_ref
+            .as_deref()
+            .is_some_and(|r| !r.trim().is_empty())
+        {
+            return Err(usage("--deployment-ref does not go with --deployment-id environment: the environment's deployment is of the workflow's commit (GITHUB_SHA)".to_owned()));
+        }
+        let sha = env.var("GITHUB_SHA").map(str::trim).filter(|s| !s.is_empty()).ok_or_else(|| {
+            usage("--deployment-id environment needs GITHUB_SHA (the commit of the environment's deployment), which GitHub Actions sets".to_owned())
+        })?;
+        let run_id = env
+            .var("GITHUB_RUN_ID")
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .ok_or_else(|| {
+                usage("--deployment-id environment needs GITHUB_RUN_ID (the run the environment's deployment links to), which GitHub Actions sets".to_owned())
+            })?;
+        if !run_id.bytes().all(|b| b.is_ascii_digit()) {
+            return Err(usage(format!(
+                "--deployment-id environment: GITHUB_RUN_ID `{run_id}` is not a run's number"
+            )));
+        }
+        Ok(Search {
+            environment: environment.to_owned(),
+            sha: sha.to_owned(),
+            run_id: run_id.to_owned(),
+            skip_description: OWN_DESCRIPTION.to_owned(),
+        })
+    }
+}
+
 impl Tracker {
-    /// Create the deployment (if asked) and mark it in progress.
+    /// Create the deployment (if asked), or find the environment's, and
+    /// mark it in progress.
     pub(crate) fn start(
         &mut self,
         description: &str,
         printer: &mut Printer,
     ) -> Result<(), CliError> {
+        if let Some(search) = self.find.take()
+            && !self.find_environment_deployment(&search, printer)?
+        {
+            return Ok(());
+        }
         if let Some(new) = self.create.take() {
             match self.github.create_deployment(&self.repository, &new) {
                 Ok(deployment) => {
@@ -226,6 +325,62 @@ impl Tracker {
             }
         }
         self.status(DeploymentState::InProgress, description, printer)
+    }
+
+    /// Look for the environment's deployment; whether it was found.
+    fn find_environment_deployment(
+        &mut self,
+        search: &Search,
+        printer: &mut Printer,
+    ) -> Result<bool, CliError> {
+        let listing = (&self.github, &self.repository);
+        match find_deployment::find(
+            &listing,
+            search,
+            find_deployment::WAIT,
+            find_deployment::POLL,
+        ) {
+            Ok(Ok(found)) => {
+                printer.info(&format!(
+                    "GitHub deployment {} of environment `{}` at {}: the one this job's `environment:` created (run {})",
+                    found.deployment.id, search.environment, search.sha, search.run_id
+                ))?;
+                printer.set_output("deployment-id", &found.deployment.id.to_string())?;
+                self.id = Some(found.deployment.id);
+                // The job's own page, where the environment links to.
+                if found.log_url.is_some() {
+                    self.log_url = found.log_url;
+                }
+                Ok(true)
+            }
+            Ok(Err(missing)) => {
+                printer.warning(
+                    &format!(
+                        "no GitHub deployment of environment `{}` at {} links to run {} (looked at {} deployment(s) of that environment and commit, {} time(s) over {} s): is `environment: {}` set on this job? The analysis goes on without statuses",
+                        search.environment,
+                        search.sha,
+                        search.run_id,
+                        missing.looked_at,
+                        missing.searches,
+                        find_deployment::WAIT.as_secs(),
+                        search.environment,
+                    ),
+                    None,
+                )?;
+                Ok(false)
+            }
+            Err(error) => {
+                printer.warning(
+                    &format!(
+                        "could not look for the GitHub deployment of environment `{}` (the analysis goes on without statuses): {error}",
+                        search.environment
+                    ),
+                    None,
+                )?;
+                self.silent = no_answer(&error);
+                Ok(false)
+            }
+        }
     }
 
     /// Report the decision.
@@ -289,4 +444,27 @@ impl Tracker {
 /// opposed to an answer refusing the request.
 fn no_answer(error: &gantry_github::Error) -> bool {
     matches!(error, gantry_github::Error::Transport { .. })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn deployment_ids_are_numbers_or_environment() {
+        let table: &[(&str, Option<DeploymentId>)] = &[
+            ("42", Some(DeploymentId::Id(42))),
+            (" 42 ", Some(DeploymentId::Id(42))),
+            ("environment", Some(DeploymentId::Environment)),
+            ("Environment", None),
+            ("0", None),
+            ("-1", None),
+            ("latest", None),
+            ("", None),
+            ("18446744073709551616", None),
+        ];
+        for (text, want) in table {
+            assert_eq!(parse_deployment_id(text).ok(), *want, "{text:?}");
+        }
+    }
 }

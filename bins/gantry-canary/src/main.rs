@@ -5,6 +5,7 @@
 mod args;
 mod deployment;
 mod effects;
+mod find_deployment;
 mod kube_check;
 mod outputs;
 mod plan;

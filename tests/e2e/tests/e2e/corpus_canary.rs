@@ -406,6 +406,91 @@ fn bad_steps_and_traffic_are_exit_2() {
             ],
             "not a url",
         ),
+        // --deployment-id environment: the combination is checked before
+        // GitHub (the recorder, which fails the case on any write) is asked.
+        s(
+            "deployment-id-environment-without-environment",
+            &[
+                "--deployment-id",
+                "environment",
+                "--github-repository",
+                "acme/web",
+                "--github-api-url",
+                "http://{recorder}",
+            ],
+            "--deployment-environment",
+        )
+        .env("GITHUB_SHA", "abc123")
+        .env("GITHUB_RUN_ID", "4242"),
+        s(
+            "deployment-id-environment-without-run",
+            &[
+                "--deployment-id",
+                "environment",
+                "--deployment-environment",
+                "production",
+                "--github-repository",
+                "acme/web",
+                "--github-api-url",
+                "http://{recorder}",
+            ],
+            "GITHUB_RUN_ID",
+        )
+        .env("GITHUB_SHA", "abc123"),
+        s(
+            "deployment-id-environment-run-not-a-number",
+            &[
+                "--deployment-id",
+                "environment",
+                "--deployment-environment",
+                "production",
+                "--github-repository",
+                "acme/web",
+                "--github-api-url",
+                "http://{recorder}",
+            ],
+            "GITHUB_RUN_ID `12; rm -rf /`",
+        )
+        .env("GITHUB_SHA", "abc123")
+        .env("GITHUB_RUN_ID", "12; rm -rf /"),
+        s(
+            "deployment-id-environment-without-sha",
+            &[
+                "--deployment-id",
+                "environment",
+                "--deployment-environment",
+                "production",
+                "--github-repository",
+                "acme/web",
+                "--github-api-url",
+                "http://{recorder}",
+            ],
+            "GITHUB_SHA",
+        )
+        .env("GITHUB_RUN_ID", "4242"),
+        s(
+            "deployment-id-environment-with-ref",
+            &[
+                "--deployment-id",
+                "environment",
+                "--deployment-environment",
+                "production",
+                "--deployment-ref",
+                "main",
+                "--github-repository",
+                "acme/web",
+                "--github-api-url",
+                "http://{recorder}",
+            ],
+            "--deployment-ref",
+        )
+        .env("GITHUB_SHA", "abc123")
+        .env("GITHUB_RUN_ID", "4242"),
+        s(
+            "deployment-id-environment-capitalised",
+            &["--deployment-id", "Environment"],
+            "Environment",
+        ),
         s(
             "environment-url-ftp",
             &[
@@ -421,7 +506,7 @@ fn bad_steps_and_traffic_are_exit_2() {
             "--environment-url",
         ),
     ];
-    assert!(run_table(cases) >= 16);
+    assert!(run_table(cases) >= 22);
 }
 
 #[test]

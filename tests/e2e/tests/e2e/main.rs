@@ -8,6 +8,7 @@ mod canary;
 mod canary_act;
 mod canary_child_env;
 mod canary_deployment;
+mod canary_deployment_environment;
 mod canary_doc_queries;
 mod canary_judge;
 mod canary_kube;
