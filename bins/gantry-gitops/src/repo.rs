@@ -172,16 +172,16 @@ impl RepoArgs {
         let remote = Remote::new(
             &self.repo,
             self.token.clone().map_or(Auth::Ambient, Auth::Token),
-        );
+        )
+        .map_err(CliError::usage)?;
         if let Some(secret) = remote.secret() {
             printer.mask(secret)?;
         }
-        let labels = listed(&self.labels);
-        let reviewers = listed(&self.reviewers);
         if self.mode != Mode::Pr {
+            let given = |values: &[String]| values.iter().any(|v| !v.trim().is_empty());
             let pr_only = [
-                ("--labels", !labels.is_empty()),
-                ("--reviewers", !reviewers.is_empty()),
+                ("--labels", given(&self.labels)),
+                ("--reviewers", given(&self.reviewers)),
                 ("--auto-merge", self.auto_merge.is_some()),
             ];
             if let Some((flag, _)) = pr_only.iter().find(|(_, given)| *given) {
@@ -191,6 +191,7 @@ impl RepoArgs {
                 )));
             }
         }
+        let labels = crate::pr_flags::labels(&self.labels)?;
         if self.mode == Mode::Api && (self.author.is_some() || self.committer.is_some()) {
             printer.warning(
                 "--author and --committer do not apply to --mode api: GitHub authors the commit as the token's owner and signs it",
@@ -208,18 +209,25 @@ impl RepoArgs {
             Some(c) => identity(c, "--committer")?,
             None => author.clone(),
         };
+        if let Some(branch) = self.branch.as_deref() {
+            gantry_deploy::branch_name(branch).map_err(CliError::usage)?;
+        }
         let paths = self
             .paths
             .iter()
             .filter(|p| !p.trim().is_empty())
             .map(|p| gantry_deploy::repo_path(p.trim()).map_err(CliError::usage))
             .collect::<Result<Vec<_>, _>>()?;
-        let defined = self
+        let specs: Vec<&str> = self
             .environments
             .iter()
-            .filter(|e| !e.trim().is_empty())
-            .map(|e| gantry_deploy::parse_environment_flag(e.trim()).map_err(CliError::usage))
-            .collect::<Result<Vec<_>, _>>()?;
+            .map(|e| e.trim())
+            .filter(|e| !e.is_empty())
+            .collect();
+        let defined = gantry_deploy::parse_environment_flags(&specs).map_err(CliError::usage)?;
+        if let Some(template) = &self.message {
+            gantry_deploy::check_template(template).map_err(CliError::usage)?;
+        }
         let env = printer.env();
         let run_url = self.run_url.clone().or_else(|| {
             let server = env.var("GITHUB_SERVER_URL")?;
@@ -247,14 +255,12 @@ impl RepoArgs {
             Mode::Pr | Mode::Api => {
                 let (github, repository) = self.github(&remote, printer)?;
                 let writer = if self.mode == Mode::Pr {
+                    let (users, teams) =
+                        crate::pr_flags::reviewers(&self.reviewers, Some(&repository.owner))?;
                     let mut pr = PullRequestWriter::new(github, repository.clone());
                     pr.labels = labels;
-                    for reviewer in reviewers {
-                        match reviewer.split_once('/') {
-                            Some((_, team)) => pr.team_reviewers.push(team.to_owned()),
-                            None => pr.reviewers.push(reviewer),
-                        }
-                    }
+                    pr.reviewers = users;
+                    pr.team_reviewers = teams;
                     pr.auto_merge = self.auto_merge.map(|m| match m {
                         AutoMerge::Merge => MergeMethod::Merge,
                         AutoMerge::Squash => MergeMethod::Squash,
@@ -280,7 +286,9 @@ impl RepoArgs {
             full_clone: self.full_clone,
             file_options: gantry_manifest::FileOptions::default(),
             writer,
+            missing: gantry_deploy::Missing::Refuse,
         };
+        deployer.check_workdir().map_err(CliError::usage)?;
         Ok(Repo {
             deployer,
             mode: self.mode,
@@ -351,16 +359,6 @@ impl RepoArgs {
         })?;
         Ok((github, repository))
     }
-}
-
-/// The non-empty, trimmed entries of a comma-separated flag.
-fn listed(values: &[String]) -> Vec<String> {
-    values
-        .iter()
-        .map(|v| v.trim())
-        .filter(|v| !v.is_empty())
-        .map(str::to_owned)
-        .collect()
 }
 
 fn identity(text: &str, flag: &str) -> Result<Identity, CliError> {

@@ -1,6 +1,14 @@
 /// A git operation that failed.
 #[derive(Debug, thiserror::Error)]
 pub enum GitError {
+    /// A repository URL gantry does not hand to git.
+    #[error("invalid repository URL `{url}`: {reason}")]
+    BadUrl {
+        /// The URL, credentials masked.
+        url: String,
+        /// What is wrong.
+        reason: String,
+    },
     /// git could not be started.
     #[error("cannot run `{program}`: {error} (is git installed?)")]
     Spawn {

@@ -23,4 +23,4 @@ mod remote;
 pub use checkout::{Checkout, CloneOptions, Identity, PushOutcome};
 pub use command::GitProgram;
 pub use error::GitError;
-pub use remote::{Auth, Remote, shown_url};
+pub use remote::{Auth, Remote, check_url, shown_url};

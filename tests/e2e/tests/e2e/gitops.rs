@@ -638,3 +638,144 @@ fn bad_input_and_bad_remotes_are_clear_errors() {
     );
     drop(server);
 }
+
+/// An image found nowhere is exit 2 naming it, as in gantry-patch, unless
+/// `--allow-missing`; promote leaves out what the target does not run but
+/// refuses when it runs none of it.
+#[test]
+fn images_found_nowhere_are_refused_unless_allowed() {
+    let base = tempfile::tempdir().unwrap();
+    let envs = "environments:\n  staging:\n    branch: main\n    paths: [envs/staging]\n  production:\n    branch: main\n    paths: [envs/production]\n";
+    let web = deploy("ghcr.io/acme/web:1.0.0");
+    let bare = logged_bare_repo(
+        base.path(),
+        "deploy",
+        &[
+            (".gantry/environments.yaml", envs),
+            ("envs/staging/api.yaml", &deploy("ghcr.io/acme/api:2.0.0")),
+            ("envs/staging/web.yaml", &web),
+            (
+                "envs/production/api.yaml",
+                &deploy("ghcr.io/acme/api:1.0.0"),
+            ),
+        ],
+    );
+    let url = file_url(&bare);
+    let before = history(&bare);
+
+    let typo = gitops(&[
+        "update",
+        "--repo",
+        &url,
+        "--env",
+        "staging",
+        "--set",
+        "ghcr.io/acme/apii:2.1.0",
+    ]);
+    assert_eq!(typo.code, Some(2), "{typo}");
+    assert!(
+        typo.stderr.contains(
+            "no reference to `ghcr.io/acme/apii` found in `envs/staging` on `main` (2 file(s) read); nothing was committed"
+        ),
+        "{typo}"
+    );
+    // One of two found: still refused, naming the one.
+    let half = gitops(&[
+        "update",
+        "--repo",
+        &url,
+        "--env",
+        "staging",
+        "--set",
+        "ghcr.io/acme/api:2.1.0",
+        "--set",
+        "ghcr.io/acme/apii:2.1.0",
+    ]);
+    assert_eq!(half.code, Some(2), "{half}");
+    assert!(half.stderr.contains("`ghcr.io/acme/apii`"), "{half}");
+    assert!(!half.stderr.contains("`ghcr.io/acme/api`,"), "{half}");
+    assert_eq!(history(&bare), before, "nothing was pushed");
+
+    let allowed = gantry("gantry-gitops")
+        .unwrap()
+        .args([
+            "update",
+            "--repo",
+            &url,
+            "--env",
+            "staging",
+            "--set",
+            "ghcr.io/acme/apii:2.1.0",
+            "--format",
+            "json",
+        ])
+        .env("GANTRY_ALLOW_MISSING", "true")
+        .run()
+        .unwrap();
+    assert_eq!(allowed.code, Some(0), "{allowed}");
+    assert!(
+        allowed
+            .stderr
+            .contains("warning: no reference to `ghcr.io/acme/apii` found on `main` under envs/staging; left out"),
+        "{allowed}"
+    );
+    let json: Value = serde_json::from_str(&allowed.stdout).unwrap();
+    assert_eq!(json["missing"][0], "ghcr.io/acme/apii");
+    assert_eq!(history(&bare), before);
+
+    // Promote: production does not run web; api is promoted, web left out.
+    let promote = gitops(&[
+        "promote",
+        "--repo",
+        &url,
+        "--from",
+        "staging",
+        "--to",
+        "production",
+    ]);
+    assert_eq!(promote.code, Some(0), "{promote}");
+    assert!(
+        promote
+            .stderr
+            .contains("no reference to `ghcr.io/acme/web` found"),
+        "{promote}"
+    );
+    assert_eq!(
+        show(&bare, "envs/production/api.yaml"),
+        deploy("ghcr.io/acme/api:2.0.0")
+    );
+    let after_promote = history(&bare);
+    // Only web, which production does not run: refused, unless allowed.
+    let only_web = gitops(&[
+        "promote",
+        "--repo",
+        &url,
+        "--from",
+        "staging",
+        "--to",
+        "production",
+        "--image",
+        "ghcr.io/acme/web",
+    ]);
+    assert_eq!(only_web.code, Some(2), "{only_web}");
+    assert!(
+        only_web
+            .stderr
+            .contains("no reference to `ghcr.io/acme/web` found in `envs/production` on `main`"),
+        "{only_web}"
+    );
+    let allowed_web = gitops(&[
+        "promote",
+        "--repo",
+        &url,
+        "--from",
+        "staging",
+        "--to",
+        "production",
+        "--image",
+        "ghcr.io/acme/web",
+        "--allow-missing",
+    ]);
+    assert_eq!(allowed_web.code, Some(0), "{allowed_web}");
+    assert_eq!(history(&bare), after_promote);
+}
