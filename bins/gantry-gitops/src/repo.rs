@@ -123,6 +123,16 @@ pub(crate) struct RepoArgs {
     #[arg(long, value_enum, value_name = "METHOD", env = env_vars::GANTRY_PR_AUTO_MERGE)]
     pub(crate) auto_merge: Option<AutoMerge>,
 
+    /// Deadline of each git process (clone, fetch, push): past it, git and
+    /// its helpers are stopped and the run ends with exit 3.
+    #[arg(long, value_name = "DURATION", default_value = "30s", env = env_vars::GANTRY_GIT_TIMEOUT)]
+    pub(crate) git_timeout: String,
+
+    /// Deadline of each GitHub API request (`--mode pr|api`); a request
+    /// that times out is tried once more.
+    #[arg(long, value_name = "DURATION", default_value = "20s", env = env_vars::GANTRY_GITHUB_TIMEOUT)]
+    pub(crate) github_timeout: String,
+
     /// Where to make clones (default: the system's temporary directory).
     #[arg(long, value_name = "DIR", env = env_vars::GANTRY_WORKDIR)]
     pub(crate) workdir: Option<PathBuf>,
@@ -225,6 +235,9 @@ impl RepoArgs {
             .filter(|e| !e.is_empty())
             .collect();
         let defined = gantry_deploy::parse_environment_flags(&specs).map_err(CliError::usage)?;
+        let git_timeout = gantry_cli::parse_duration("--git-timeout", &self.git_timeout, false)?;
+        let github_timeout =
+            gantry_cli::parse_duration("--github-timeout", &self.github_timeout, false)?;
         if let Some(template) = &self.message {
             gantry_deploy::check_template(template).map_err(CliError::usage)?;
         }
@@ -253,7 +266,7 @@ impl RepoArgs {
         let (writer, github_repository) = match self.mode {
             Mode::Push => (Writer::Push, None),
             Mode::Pr | Mode::Api => {
-                let (github, repository) = self.github(&remote, printer)?;
+                let (github, repository) = self.github(&remote, printer, github_timeout)?;
                 let writer = if self.mode == Mode::Pr {
                     let (users, teams) =
                         crate::pr_flags::reviewers(&self.reviewers, Some(&repository.owner))?;
@@ -277,7 +290,7 @@ impl RepoArgs {
             }
         };
         let deployer = Deployer {
-            git: GitProgram::default(),
+            git: GitProgram::default().with_timeout(git_timeout),
             retry: RetryPolicy {
                 attempts: self.attempts,
                 ..RetryPolicy::default()
@@ -310,7 +323,12 @@ impl RepoArgs {
 
 impl RepoArgs {
     /// The GitHub client and repository for `--mode pr|api`.
-    fn github(&self, remote: &Remote, printer: &Printer) -> Result<(GitHub, Repository), CliError> {
+    fn github(
+        &self,
+        remote: &Remote,
+        printer: &Printer,
+        timeout: std::time::Duration,
+    ) -> Result<(GitHub, Repository), CliError> {
         let mode = self.mode.as_str();
         let repository = match self.github_repository.as_deref().filter(|r| !r.trim().is_empty())
         {
@@ -350,6 +368,7 @@ impl RepoArgs {
                 .map(str::to_owned);
         }
         config.retry.attempts = self.api_attempts;
+        config.timeout = timeout;
         let github = GitHub::new(&config).map_err(|e| {
             if e.is_input() {
                 CliError::usage(e)

@@ -249,3 +249,9 @@ pub const GANTRY_TARGET: &str = "GANTRY_TARGET";
 pub const GANTRY_WEIGHT: &str = "GANTRY_WEIGHT";
 /// The canary workload whose rollout gantry-canary checks (`deployment/NAME`).
 pub const GANTRY_WORKLOAD: &str = "GANTRY_WORKLOAD";
+
+// Deadlines of gantry-gitops (issue 12).
+/// Deadline of each git process (clone, fetch, push, …) of gantry-gitops.
+pub const GANTRY_GIT_TIMEOUT: &str = "GANTRY_GIT_TIMEOUT";
+/// Deadline of each GitHub API request (gantry-gitops `--mode pr|api`).
+pub const GANTRY_GITHUB_TIMEOUT: &str = "GANTRY_GITHUB_TIMEOUT";

@@ -144,7 +144,9 @@ impl DeployError {
     pub fn is_input(&self) -> bool {
         match self {
             DeployError::Git(gantry_git::GitError::Failed { remote, .. }) => !remote,
-            DeployError::Git(gantry_git::GitError::NoSuchBranch { .. }) => true,
+            DeployError::Git(
+                gantry_git::GitError::NoSuchBranch { .. } | gantry_git::GitError::BadUrl { .. },
+            ) => true,
             DeployError::Git(_) | DeployError::Contended { .. } | DeployError::WorkDir(_) => false,
             DeployError::BadWorkDir { .. } => true,
             DeployError::GitHub(e) => e.is_input(),

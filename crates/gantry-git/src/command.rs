@@ -1,19 +1,36 @@
 //! Running git: a clean, non-interactive environment, secrets only in the
-//! environment, output captured and redacted.
+//! environment, a deadline per process, output captured within caps and
+//! redacted.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
+use std::time::Duration;
 
 use crate::error::GitError;
+use crate::process::{self, Ended, MAX_STDOUT};
+
+/// The deadline of one git process unless [`GitProgram::with_timeout`]
+/// says otherwise. A run starts with a clone (or a fetch of one file), so
+/// against a remote that accepts and never answers the first git process
+/// is the only one that waits: the run ends after one deadline, well under
+/// a minute. A sparse, shallow clone of one branch takes seconds.
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// The git program and the environment every run gets.
 #[derive(Debug, Clone)]
 pub struct GitProgram {
     program: PathBuf,
-    /// Extra environment (credentials, identity), never logged.
+    /// Extra environment (identity), never logged.
     env: Vec<(String, String)>,
+    /// Configuration passed as `GIT_CONFIG_KEY_n`/`GIT_CONFIG_VALUE_n`
+    /// (credentials among it), never on the command line.
+    config: Vec<(String, String)>,
     /// Values to remove from anything git prints before it is shown.
     secrets: Vec<String>,
+    /// The deadline of each process.
+    timeout: Duration,
+    /// The remote, as shown, for messages about waiting on it.
+    remote: Option<String>,
 }
 
 impl Default for GitProgram {
@@ -28,7 +45,10 @@ impl GitProgram {
         GitProgram {
             program: program.into(),
             env: Vec::new(),
+            config: Vec::new(),
             secrets: Vec::new(),
+            timeout: DEFAULT_TIMEOUT,
+            remote: None,
         }
     }
 
@@ -39,6 +59,14 @@ impl GitProgram {
         self
     }
 
+    /// Add configuration (`key`, `value`) for every run, through the
+    /// environment.
+    #[must_use]
+    pub fn with_config(mut self, config: Vec<(String, String)>) -> GitProgram {
+        self.config.extend(config);
+        self
+    }
+
     /// Hide `secret` in every message.
     #[must_use]
     pub fn with_secret(mut self, secret: Option<&str>) -> GitProgram {
@@ -46,6 +74,45 @@ impl GitProgram {
             self.secrets.push(s.to_owned());
         }
         self
+    }
+
+    /// Stop each git process (and its helpers) after `timeout`.
+    #[must_use]
+    pub fn with_timeout(mut self, timeout: Duration) -> GitProgram {
+        self.timeout = timeout;
+        self
+    }
+
+    /// The deadline of each process.
+    pub fn timeout(&self) -> Duration {
+        self.timeout
+    }
+
+    /// Name `shown` (a URL without credentials) as what a process that
+    /// times out waited on.
+    #[must_use]
+    pub(crate) fn for_remote(mut self, shown: String) -> GitProgram {
+        self.remote = Some(shown);
+        self
+    }
+
+    /// The configuration every run gets, then the caller's.
+    fn all_config(&self) -> Vec<(String, String)> {
+        // git's own stall detection for HTTP, a little before the
+        // deadline, so that its message (which names the URL) comes first:
+        // no byte at all for that long is a stall.
+        let stall = (self.timeout.as_secs() * 3 / 4).max(1);
+        let mut config = vec![
+            ("http.lowSpeedLimit".to_owned(), "1".to_owned()),
+            ("http.lowSpeedTime".to_owned(), stall.to_string()),
+            // Remote helpers that run commands are refused by the URL
+            // check; this is the same refusal inside git, for a URL that
+            // comes from elsewhere (a submodule, a redirect).
+            ("protocol.ext.allow".to_owned(), "never".to_owned()),
+            ("protocol.fd.allow".to_owned(), "never".to_owned()),
+        ];
+        config.extend(self.config.iter().cloned());
+        config
     }
 
     fn command(&self, dir: &Path, args: &[&str]) -> Command {
@@ -63,7 +130,13 @@ impl GitProgram {
             .env_remove("GIT_DIR")
             .env_remove("GIT_WORK_TREE")
             .env_remove("GIT_INDEX_FILE")
-            .stdin(std::process::Stdio::null());
+            .env_remove("GIT_CONFIG_PARAMETERS");
+        let config = self.all_config();
+        cmd.env("GIT_CONFIG_COUNT", config.len().to_string());
+        for (i, (key, value)) in config.iter().enumerate() {
+            cmd.env(format!("GIT_CONFIG_KEY_{i}"), key)
+                .env(format!("GIT_CONFIG_VALUE_{i}"), value);
+        }
         for (k, v) in &self.env {
             cmd.env(k, v);
         }
@@ -98,31 +171,50 @@ impl GitProgram {
         input: Option<&str>,
     ) -> Result<(bool, String, String), GitError> {
         tracing::debug!(command = %format!("git {}", args.join(" ")), dir = %dir.display(), "running");
-        let mut cmd = self.command(dir, args);
-        let output = match input {
-            None => cmd.output(),
-            Some(text) => {
-                use std::io::Write as _;
-                cmd.stdin(std::process::Stdio::piped())
-                    .stdout(std::process::Stdio::piped())
-                    .stderr(std::process::Stdio::piped());
-                cmd.spawn().and_then(|mut child| {
-                    if let Some(mut stdin) = child.stdin.take() {
-                        stdin.write_all(text.as_bytes())?;
-                    }
-                    child.wait_with_output()
-                })
-            }
-        }
-        .map_err(|error| GitError::Spawn {
+        let cmd = self.command(dir, args);
+        let ended = process::run(cmd, input, self.timeout).map_err(|error| GitError::Spawn {
             program: self.program.display().to_string(),
             error,
         })?;
-        Ok((
-            output.status.success(),
-            String::from_utf8_lossy(&output.stdout).into_owned(),
-            self.redact(&String::from_utf8_lossy(&output.stderr)),
-        ))
+        match ended {
+            Ended::Exited {
+                status,
+                stdout,
+                stderr,
+                stdout_cut,
+            } => {
+                if stdout_cut {
+                    return Err(GitError::TooMuchOutput {
+                        command: self.shown_command(args),
+                        remote: self.remote.clone(),
+                        cap: MAX_STDOUT,
+                    });
+                }
+                Ok((
+                    status.success(),
+                    String::from_utf8_lossy(&stdout).into_owned(),
+                    self.redact(&String::from_utf8_lossy(&stderr)),
+                ))
+            }
+            Ended::TimedOut { stderr } => Err(GitError::TimedOut {
+                command: self.shown_command(args),
+                remote: self.remote.clone(),
+                timeout: self.timeout,
+                stderr: self.redact(String::from_utf8_lossy(&stderr).trim()),
+            }),
+        }
+    }
+
+    /// `git clone`, `git push`: the subcommand, for messages (its
+    /// arguments hold paths and refspecs, not what the reader needs).
+    fn shown_command(&self, args: &[&str]) -> String {
+        let sub = args
+            .iter()
+            .position(|a| !a.starts_with('-') && !a.contains('='))
+            .and_then(|i| args.get(i))
+            .copied()
+            .unwrap_or("");
+        self.redact(&format!("git {sub}"))
     }
 
     pub(crate) fn failed(&self, args: &[&str], stderr: &str) -> GitError {

@@ -185,26 +185,19 @@ impl Remote {
         }
     }
 
-    /// Environment that configures git to authenticate to this remote
-    /// (`GIT_CONFIG_COUNT`/`KEY_n`/`VALUE_n`, read by git ≥ 2.31), scoped
-    /// to the remote's URL so the header goes nowhere else.
-    pub(crate) fn auth_env(&self) -> Vec<(String, String)> {
+    /// Configuration that makes git authenticate to this remote (given to
+    /// git through `GIT_CONFIG_COUNT`/`KEY_n`/`VALUE_n`, read by git ≥
+    /// 2.31), scoped to the remote's URL so the header goes nowhere else.
+    pub(crate) fn auth_config(&self) -> Vec<(String, String)> {
         match &self.auth {
             Auth::Ambient => Vec::new(),
             Auth::Token(token) => {
                 let basic = base64::engine::general_purpose::STANDARD
                     .encode(format!("x-access-token:{token}"));
-                vec![
-                    ("GIT_CONFIG_COUNT".to_owned(), "1".to_owned()),
-                    (
-                        "GIT_CONFIG_KEY_0".to_owned(),
-                        format!("http.{}.extraHeader", self.url),
-                    ),
-                    (
-                        "GIT_CONFIG_VALUE_0".to_owned(),
-                        format!("Authorization: Basic {basic}"),
-                    ),
-                ]
+                vec![(
+                    format!("http.{}.extraHeader", self.url),
+                    format!("Authorization: Basic {basic}"),
+                )]
             }
         }
     }
@@ -237,8 +230,8 @@ mod tests {
         assert_eq!(remote.url(), "https://github.com/acme/deploy.git");
         assert_eq!(remote.secret(), Some("ghs_secret"));
         assert!(!format!("{remote:?}").contains("ghs_secret"));
-        let env = remote.auth_env();
-        assert_eq!(env.len(), 3);
+        let env = remote.auth_config();
+        assert_eq!(env.len(), 1);
         assert!(
             env.iter()
                 .all(|(k, v)| !k.contains("ghs_secret") && !v.contains("ghs_secret"))
