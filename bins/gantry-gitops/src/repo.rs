@@ -179,13 +179,20 @@ impl RepoArgs {
         if let Some(token) = &self.token {
             printer.mask(token)?;
         }
+        // Before the URL is checked: a refused URL is named in the error.
+        for secret in gantry_git::credentials_in(&self.repo) {
+            printer.mask(&secret)?;
+        }
         let remote = Remote::new(
             &self.repo,
             self.token.clone().map_or(Auth::Ambient, Auth::Token),
         )
         .map_err(CliError::usage)?;
-        if let Some(secret) = remote.secret() {
-            printer.mask(secret)?;
+        for secret in remote.secrets() {
+            printer.mask(&secret)?;
+        }
+        if let Some((user, password)) = remote.basic_auth() {
+            printer.mask_basic_auth(user, password)?;
         }
         if self.mode != Mode::Pr {
             let given = |values: &[String]| values.iter().any(|v| !v.trim().is_empty());

@@ -60,7 +60,7 @@ impl Checkout {
         let git = git
             .clone()
             .with_config(remote.auth_config())
-            .with_secret(remote.secret())
+            .with_secrets(remote.secrets())
             .for_remote(remote.shown_url());
         let parent = dir.parent().unwrap_or(Path::new("."));
         let dir_str = dir.to_string_lossy().into_owned();

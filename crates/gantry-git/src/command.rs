@@ -76,6 +76,15 @@ impl GitProgram {
         self
     }
 
+    /// Hide each of `secrets` in every message.
+    #[must_use]
+    pub fn with_secrets(mut self, secrets: Vec<String>) -> GitProgram {
+        for s in secrets {
+            self = self.with_secret(Some(&s));
+        }
+        self
+    }
+
     /// Stop each git process (and its helpers) after `timeout`.
     #[must_use]
     pub fn with_timeout(mut self, timeout: Duration) -> GitProgram {
@@ -117,6 +126,15 @@ impl GitProgram {
 
     fn command(&self, dir: &Path, args: &[&str]) -> Command {
         let mut cmd = Command::new(&self.program);
+        // Only what git needs from the outer environment: no GANTRY_*
+        // setting, no GITHUB_TOKEN nor any other credential of the run
+        // reaches it or the programs it starts (hooks, ssh, helpers).
+        cmd.env_clear();
+        for (name, value) in std::env::vars_os() {
+            if name.to_str().is_some_and(passed_to_git) {
+                cmd.env(name, value);
+            }
+        }
         cmd.current_dir(dir)
             .args(args)
             // Never wait for a person: no prompts, no pager, no editor.
@@ -126,11 +144,7 @@ impl GitProgram {
             .env("GCM_INTERACTIVE", "never")
             .env("GIT_PAGER", "cat")
             .env("GIT_EDITOR", "true")
-            .env("LC_ALL", "C")
-            .env_remove("GIT_DIR")
-            .env_remove("GIT_WORK_TREE")
-            .env_remove("GIT_INDEX_FILE")
-            .env_remove("GIT_CONFIG_PARAMETERS");
+            .env("LC_ALL", "C");
         let config = self.all_config();
         cmd.env("GIT_CONFIG_COUNT", config.len().to_string());
         for (i, (key, value)) in config.iter().enumerate() {
@@ -235,6 +249,52 @@ impl GitProgram {
     }
 }
 
+/// The variables of the outer environment git gets. Everything else
+/// (credentials, `GANTRY_*`, `GIT_DIR` and friends that would point git at
+/// another repository, `GIT_CONFIG_*` that gantry sets itself) is left out.
+const PASSED: &[&str] = &[
+    "PATH",
+    "HOME",
+    "USER",
+    "LOGNAME",
+    "LANG",
+    "LANGUAGE",
+    "TMPDIR",
+    "TZ",
+    // SSH: the agent, and the user's own choice of ssh command.
+    "SSH_AUTH_SOCK",
+    "GIT_SSH_COMMAND",
+    "GIT_SSH",
+    "GIT_SSH_VARIANT",
+    // Where git finds its parts, its templates and the user's config.
+    "GIT_EXEC_PATH",
+    "GIT_TEMPLATE_DIR",
+    "GIT_CONFIG_GLOBAL",
+    "GIT_CONFIG_SYSTEM",
+    "GIT_CONFIG_NOSYSTEM",
+    "XDG_CONFIG_HOME",
+    // TLS trust.
+    "SSL_CERT_FILE",
+    "SSL_CERT_DIR",
+    "GIT_SSL_CAINFO",
+    "GIT_SSL_CAPATH",
+    // Proxies.
+    "HTTP_PROXY",
+    "HTTPS_PROXY",
+    "ALL_PROXY",
+    "NO_PROXY",
+    "http_proxy",
+    "https_proxy",
+    "all_proxy",
+    "no_proxy",
+];
+
+/// Whether the outer variable `name` is passed to git: [`PASSED`] and the
+/// locale (`LC_*`).
+pub(crate) fn passed_to_git(name: &str) -> bool {
+    PASSED.contains(&name) || name.starts_with("LC_")
+}
+
 /// Whether git's message says the remote failed rather than the input
 /// (unreachable host, refused credentials, server errors).
 fn is_remote_failure(stderr: &str) -> bool {
@@ -255,4 +315,62 @@ fn is_remote_failure(stderr: &str) -> bool {
     ]
     .iter()
     .any(|needle| lower.contains(needle))
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    #[test]
+    fn git_gets_only_what_it_needs() {
+        for passed in [
+            "PATH",
+            "HOME",
+            "LC_CTYPE",
+            "SSH_AUTH_SOCK",
+            "GIT_SSH_COMMAND",
+            "HTTPS_PROXY",
+            "no_proxy",
+        ] {
+            assert!(passed_to_git(passed), "{passed}");
+        }
+        for kept_out in [
+            "GANTRY_TOKEN",
+            "GANTRY_REPO",
+            "GITHUB_TOKEN",
+            "GH_TOKEN",
+            "ACTIONS_RUNTIME_TOKEN",
+            "AWS_SECRET_ACCESS_KEY",
+            "GIT_DIR",
+            "GIT_CONFIG_PARAMETERS",
+            "GIT_CONFIG_COUNT",
+            "GIT_ASKPASS",
+            "LD_PRELOAD",
+        ] {
+            assert!(!passed_to_git(kept_out), "{kept_out}");
+        }
+    }
+
+    #[test]
+    fn config_and_identity_reach_git_through_the_environment() {
+        let git = GitProgram::new("git")
+            .with_config(vec![("http.https://h/r.extraHeader".into(), "X: y".into())])
+            .with_env(vec![("GIT_AUTHOR_NAME".into(), "A".into())]);
+        let cmd = git.command(Path::new("/"), &["status"]);
+        let envs: std::collections::BTreeMap<String, String> = cmd
+            .get_envs()
+            .filter_map(|(k, v)| Some((k.to_str()?.to_owned(), v?.to_str()?.to_owned())))
+            .collect();
+        assert_eq!(envs["GIT_CONFIG_COUNT"], "5");
+        assert_eq!(envs["GIT_CONFIG_KEY_4"], "http.https://h/r.extraHeader");
+        assert_eq!(envs["GIT_CONFIG_VALUE_4"], "X: y");
+        assert_eq!(envs["GIT_CONFIG_KEY_1"], "http.lowSpeedTime");
+        assert_eq!(envs["GIT_CONFIG_VALUE_1"], "22");
+        assert_eq!(envs["GIT_AUTHOR_NAME"], "A");
+        assert_eq!(envs["GIT_TERMINAL_PROMPT"], "0");
+        assert!(!envs.keys().any(|k| k.starts_with("GANTRY_")));
+        let args: Vec<&std::ffi::OsStr> = cmd.get_args().collect();
+        assert_eq!(args, ["status"]);
+    }
 }

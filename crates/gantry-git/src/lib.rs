@@ -24,4 +24,4 @@ mod remote;
 pub use checkout::{Checkout, CloneOptions, Identity, PushOutcome};
 pub use command::{DEFAULT_TIMEOUT, GitProgram};
 pub use error::GitError;
-pub use remote::{Auth, Remote, check_url, shown_url};
+pub use remote::{Auth, Remote, check_url, credentials_in, shown_url};

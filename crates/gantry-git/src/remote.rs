@@ -15,6 +15,15 @@ pub enum Auth {
     /// An HTTPS token (a GitHub token or App installation token), sent as
     /// `Authorization: Basic base64(x-access-token:TOKEN)`.
     Token(String),
+    /// A user name and password taken out of the URL
+    /// (`https://user:password@host/…`), sent as git would send them,
+    /// `Authorization: Basic base64(user:password)`.
+    Basic {
+        /// The user name (percent-decoded).
+        user: String,
+        /// The password (percent-decoded).
+        password: String,
+    },
 }
 
 impl fmt::Debug for Auth {
@@ -22,15 +31,27 @@ impl fmt::Debug for Auth {
         match self {
             Auth::Ambient => f.write_str("Ambient"),
             Auth::Token(_) => f.write_str("Token(***)"),
+            Auth::Basic { .. } => f.write_str("Basic(***)"),
         }
     }
 }
 
+/// The user name a token travels under in a Basic header (GitHub's
+/// convention; any user name is accepted with a token).
+const TOKEN_USER: &str = "x-access-token";
+
+/// A user name shorter than this, beside a password, is taken for a user
+/// name (`git`, `oauth2`), not a secret: masking it would turn every
+/// `git` in every message into `***`. Alone, or longer, it is masked.
+const SHORT_USER: usize = 8;
+
 /// A repository to clone from and push to.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct Remote {
     url: String,
     auth: Auth,
+    /// What the URL carried (raw and percent-decoded), to hide everywhere.
+    url_secrets: Vec<String>,
 }
 
 /// The URL schemes gantry hands to git. Anything else is refused before
@@ -137,33 +158,75 @@ fn scp_like(url: &str) -> Result<(), &'static str> {
     Ok(())
 }
 
+impl fmt::Debug for Remote {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Remote")
+            .field("url", &self.shown_url())
+            .field("auth", &self.auth)
+            .finish_non_exhaustive()
+    }
+}
+
 impl Remote {
     /// `url` as git takes it (`https://…`, `ssh://…`, `git@host:path`,
     /// `git://…`, `file://…`), refused unless [`check_url`] accepts it.
-    /// User info in an HTTPS URL is moved out of it into [`Auth::Token`]
-    /// when no token is given, so it is never printed or stored in the
-    /// clone's config.
+    ///
+    /// Credentials in an HTTP(S) URL are taken out of it, so that they
+    /// reach neither git's command line nor `.git/config`, and sent in the
+    /// header instead: `https://user:password@host/…` as Basic
+    /// `user:password`, `https://TOKEN@host/…` as a token. A token given
+    /// as `auth` wins over them. A password in any other URL is refused
+    /// (ssh does not take one there).
     pub fn new(url: &str, auth: Auth) -> Result<Remote, GitError> {
         check_url(url)?;
-        if let Ok(mut parsed) = url::Url::parse(url)
-            && matches!(parsed.scheme(), "http" | "https")
-            && parsed.password().is_some()
-        {
-            let token = parsed.password().unwrap_or_default().to_owned();
-            let _ = parsed.set_password(None);
-            let _ = parsed.set_username("");
-            let auth = match auth {
-                Auth::Ambient => Auth::Token(token),
-                given => given,
-            };
+        let Ok(mut parsed) = url::Url::parse(url) else {
+            // scp-like `user@host:path`: a user name, never a password.
             return Ok(Remote {
-                url: parsed.to_string(),
+                url: url.to_owned(),
                 auth,
+                url_secrets: Vec::new(),
+            });
+        };
+        let has_user = !parsed.username().is_empty();
+        let has_password = parsed.password().is_some();
+        if !has_user && !has_password {
+            return Ok(Remote {
+                url: url.to_owned(),
+                auth,
+                url_secrets: Vec::new(),
             });
         }
+        let url_secrets = credentials_in(url);
+        let user = decode(parsed.username());
+        let password = parsed.password().map(decode);
+        if !matches!(parsed.scheme(), "http" | "https") {
+            if has_password {
+                return Err(GitError::BadUrl {
+                    url: gantry_http::display_url(&parsed),
+                    reason: format!(
+                        "a password in a {}:// URL would be handed to other programs; use an SSH key (or https:// with a token)",
+                        parsed.scheme()
+                    ),
+                });
+            }
+            // ssh://git@host/…: the user name is how ssh logs in.
+            return Ok(Remote {
+                url: url.to_owned(),
+                auth,
+                url_secrets: Vec::new(),
+            });
+        }
+        let _ = parsed.set_password(None);
+        let _ = parsed.set_username("");
+        let auth = match (auth, password) {
+            (Auth::Ambient, Some(password)) => Auth::Basic { user, password },
+            (Auth::Ambient, None) => Auth::Token(user),
+            (given, _) => given,
+        };
         Ok(Remote {
-            url: url.to_owned(),
+            url: parsed.to_string(),
             auth,
+            url_secrets,
         })
     }
 
@@ -172,47 +235,115 @@ impl Remote {
         &self.url
     }
 
-    /// The URL for messages: user info removed.
+    /// The URL for messages: any user name and password masked.
     pub fn shown_url(&self) -> String {
-        shown_url(&self.url)
+        gantry_http::display_url_str(&self.url)
     }
 
-    /// The secret, if any, for redaction.
+    /// The token or password, if any: what authenticates (also to the
+    /// GitHub API in the GitHub modes).
     pub fn secret(&self) -> Option<&str> {
         match &self.auth {
             Auth::Token(t) => Some(t),
+            Auth::Basic { password, .. } => Some(password),
             Auth::Ambient => None,
         }
+    }
+
+    /// The user name the secret travels under in the Basic header.
+    fn basic_user(&self) -> &str {
+        match &self.auth {
+            Auth::Basic { user, .. } => user,
+            _ => TOKEN_USER,
+        }
+    }
+
+    /// Every secret this remote carries, in every form it could be printed
+    /// in: the token or password, what the URL carried (raw and
+    /// percent-decoded), and the base64 of the Basic header. Register each
+    /// with the printer before anything can print.
+    pub fn secrets(&self) -> Vec<String> {
+        let mut out: Vec<String> = Vec::new();
+        let mut add = |s: String| {
+            if !s.is_empty() && !out.contains(&s) {
+                out.push(s);
+            }
+        };
+        if let Some(secret) = self.secret() {
+            add(secret.to_owned());
+            let basic = base64::engine::general_purpose::STANDARD
+                .encode(format!("{}:{secret}", self.basic_user()));
+            add(basic.trim_end_matches('=').to_owned());
+            add(basic);
+        }
+        for s in &self.url_secrets {
+            add(s.clone());
+        }
+        out
+    }
+
+    /// The user name and password of the Basic header, for
+    /// `Printer::mask_basic_auth`.
+    pub fn basic_auth(&self) -> Option<(&str, &str)> {
+        self.secret().map(|s| (self.basic_user(), s))
     }
 
     /// Configuration that makes git authenticate to this remote (given to
     /// git through `GIT_CONFIG_COUNT`/`KEY_n`/`VALUE_n`, read by git ≥
     /// 2.31), scoped to the remote's URL so the header goes nowhere else.
     pub(crate) fn auth_config(&self) -> Vec<(String, String)> {
-        match &self.auth {
-            Auth::Ambient => Vec::new(),
-            Auth::Token(token) => {
-                let basic = base64::engine::general_purpose::STANDARD
-                    .encode(format!("x-access-token:{token}"));
-                vec![(
-                    format!("http.{}.extraHeader", self.url),
-                    format!("Authorization: Basic {basic}"),
-                )]
-            }
-        }
+        let Some(secret) = self.secret() else {
+            return Vec::new();
+        };
+        let basic = base64::engine::general_purpose::STANDARD
+            .encode(format!("{}:{secret}", self.basic_user()));
+        vec![(
+            format!("http.{}.extraHeader", self.url),
+            format!("Authorization: Basic {basic}"),
+        )]
     }
 }
 
-/// `url` with any user info removed (`https://x:tok@host/r` → `https://host/r`).
-pub fn shown_url(url: &str) -> String {
-    match url::Url::parse(url) {
-        Ok(mut parsed) if !parsed.username().is_empty() || parsed.password().is_some() => {
-            let _ = parsed.set_password(None);
-            let _ = parsed.set_username("");
-            parsed.to_string()
+/// The credentials written in `url` (user name and password, raw and
+/// percent-decoded), even in a URL [`Remote::new`] refuses: mask them
+/// before anything can print the URL.
+pub fn credentials_in(url: &str) -> Vec<String> {
+    let Ok(parsed) = url::Url::parse(url) else {
+        return Vec::new();
+    };
+    let user = parsed.username().to_owned();
+    let short_user_beside_password =
+        parsed.password().is_some() && decode(&user).chars().count() < SHORT_USER;
+    gantry_http::url_credentials(&parsed)
+        .into_iter()
+        .filter(|s| !(short_user_beside_password && (*s == user || *s == decode(&user))))
+        .collect()
+}
+
+/// Percent-decoding of a URL's user name or password, as git does.
+fn decode(text: &str) -> String {
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while let Some(&b) = bytes.get(i) {
+        if b == b'%'
+            && let Some(hex) = text.get(i + 1..i + 3)
+            && let Ok(byte) = u8::from_str_radix(hex, 16)
+        {
+            out.push(byte);
+            i += 3;
+            continue;
         }
-        _ => url.to_owned(),
+        out.push(b);
+        i += 1;
     }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+/// `url` as it may be printed: user name and password masked
+/// (`https://x:tok@host/r` → `https://***@host/r`).
+pub fn shown_url(url: &str) -> String {
+    gantry_http::display_url_str(url)
 }
 
 #[cfg(test)]
@@ -222,23 +353,90 @@ mod tests {
 
     #[test]
     fn credentials_never_stay_in_the_url() {
+        let header = |remote: &Remote| {
+            let config = remote.auth_config();
+            assert_eq!(config.len(), 1);
+            let (key, value) = config.into_iter().next().unwrap();
+            assert_eq!(key, format!("http.{}.extraHeader", remote.url()));
+            value
+        };
+        let b64 = |s: &str| base64::engine::general_purpose::STANDARD.encode(s);
+        // (url, token flag, url git gets, header, secrets that must be masked)
+        type Row<'a> = (&'a str, Option<&'a str>, &'a str, String, Vec<String>);
+        let table: Vec<Row<'_>> = vec![
+            (
+                "https://x-access-token:ghs_secret@github.com/acme/deploy.git",
+                None,
+                "https://github.com/acme/deploy.git",
+                format!("Authorization: Basic {}", b64("x-access-token:ghs_secret")),
+                vec!["ghs_secret".into(), "x-access-token".into()],
+            ),
+            (
+                "https://ghp_TokenAsUserName123@github.com/acme/deploy.git",
+                None,
+                "https://github.com/acme/deploy.git",
+                format!(
+                    "Authorization: Basic {}",
+                    b64("x-access-token:ghp_TokenAsUserName123")
+                ),
+                vec!["ghp_TokenAsUserName123".into()],
+            ),
+            (
+                "http://oauth2:p%40ss%3Aword@127.0.0.1:8080/acme/deploy.git",
+                None,
+                "http://127.0.0.1:8080/acme/deploy.git",
+                format!("Authorization: Basic {}", b64("oauth2:p@ss:word")),
+                vec!["p%40ss%3Aword".into(), "p@ss:word".into()],
+            ),
+            (
+                "https://ghp_InUrl0000000@github.com/acme/deploy.git",
+                Some("ghs_Flag"),
+                "https://github.com/acme/deploy.git",
+                format!("Authorization: Basic {}", b64("x-access-token:ghs_Flag")),
+                vec!["ghs_Flag".into(), "ghp_InUrl0000000".into()],
+            ),
+        ];
+        for (url, flag, git_url, want_header, must) in table {
+            let auth = flag.map_or(Auth::Ambient, |t| Auth::Token(t.to_owned()));
+            let remote = Remote::new(url, auth).unwrap();
+            assert_eq!(remote.url(), git_url, "{url}");
+            assert_eq!(header(&remote), want_header, "{url}");
+            let secrets = remote.secrets();
+            for s in &must {
+                assert!(secrets.contains(s), "{url}: {s} not in {secrets:?}");
+            }
+            let basic = want_header.trim_start_matches("Authorization: Basic ");
+            assert!(secrets.iter().any(|s| s == basic), "{url}: {secrets:?}");
+            for shown in [format!("{remote:?}"), remote.shown_url()] {
+                for s in &must {
+                    assert!(!shown.contains(s.as_str()), "{shown}");
+                }
+            }
+        }
+        // A short user name beside a password is a user name, not masked.
         let remote = Remote::new(
-            "https://x-access-token:ghs_secret@github.com/acme/deploy.git",
+            "https://git:hunter2hunter2@host.example/r.git",
             Auth::Ambient,
         )
         .unwrap();
-        assert_eq!(remote.url(), "https://github.com/acme/deploy.git");
-        assert_eq!(remote.secret(), Some("ghs_secret"));
-        assert!(!format!("{remote:?}").contains("ghs_secret"));
-        let env = remote.auth_config();
-        assert_eq!(env.len(), 1);
+        assert!(!remote.secrets().contains(&"git".to_owned()));
+        // ssh keeps its user; a password there is refused.
+        let ssh = Remote::new("ssh://git@example.com/r.git", Auth::Ambient).unwrap();
+        assert_eq!(ssh.url(), "ssh://git@example.com/r.git");
+        assert!(ssh.auth_config().is_empty());
+        let err = Remote::new("ssh://git:pw123456@example.com/r.git", Auth::Ambient)
+            .unwrap_err()
+            .to_string();
         assert!(
-            env.iter()
-                .all(|(k, v)| !k.contains("ghs_secret") && !v.contains("ghs_secret"))
+            err.contains("a password in a ssh:// URL") && !err.contains("pw123456"),
+            "{err}"
         );
         for (url, shown) in [
-            ("https://u:p@example.com/r.git", "https://example.com/r.git"),
-            ("ssh://git@example.com/r.git", "ssh://example.com/r.git"),
+            (
+                "https://u:p@example.com/r.git",
+                "https://***@example.com/r.git",
+            ),
+            ("ssh://git@example.com/r.git", "ssh://***@example.com/r.git"),
             ("git@github.com:acme/r.git", "git@github.com:acme/r.git"),
             ("file:///tmp/r.git", "file:///tmp/r.git"),
         ] {
