@@ -111,6 +111,17 @@ pub(crate) fn paths(args: &[PathBuf], from_env: Option<&str>) -> Vec<PathBuf> {
     out
 }
 
+/// The `--target` paths, trimmed, blank ones dropped; a malformed one is
+/// bad input before any file is read (for `list` and `audit` too, which
+/// would otherwise find nothing there without a word).
+pub(crate) fn targets(values: &[String]) -> Result<Vec<String>, CliError> {
+    let targets = clean(values);
+    for target in &targets {
+        gantry_manifest::check_path(target).usage_error(format!("invalid --target `{target}`"))?;
+    }
+    Ok(targets)
+}
+
 /// Trimmed, non-empty values of a list flag.
 pub(crate) fn clean(values: &[String]) -> Vec<String> {
     values

@@ -253,6 +253,14 @@ impl Deployer {
         }
         let github = &pr.github;
         let repo = &pr.repository;
+        // Before gantry's branch is pushed: GitHub answers and the token
+        // sees the repository, or nothing is written anywhere.
+        if !github.repository_exists(repo)? {
+            return Err(DeployError::NoRepository {
+                repository: repo.to_string(),
+                api: github.api_url().to_owned(),
+            });
+        }
         let plan = self.plan(checkout, target, updates)?;
         let missing = self.missing_images(&plan, updates, target)?;
         let changes = changes_of(&plan);

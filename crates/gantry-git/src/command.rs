@@ -315,6 +315,8 @@ fn is_remote_failure(stderr: &str) -> bool {
     ]
     .iter()
     .any(|needle| lower.contains(needle))
+        // git's own words for an HTTP 404: `repository '<url>' not found`.
+        || (lower.contains("fatal: repository '") && lower.contains("' not found"))
 }
 
 #[cfg(test)]

@@ -389,8 +389,8 @@ fn run_case(c: &Case) -> Result<(), String> {
         secrets.push(format!("{user}:{pass}"));
     }
     let mut texts: Vec<(String, String)> = vec![
-        ("stdout".into(), run.stdout.clone()),
-        ("stderr".into(), run.stderr.clone()),
+        ("stdout".into(), without_mask_commands(&run.stdout)),
+        ("stderr".into(), without_mask_commands(&run.stderr)),
     ];
     for (label, text) in [
         ("GITHUB_OUTPUT", run.outputs_raw()),
@@ -441,6 +441,15 @@ fn run_case(c: &Case) -> Result<(), String> {
         run.to_string().replace('\n', "\n  ")
     );
     Err(report)
+}
+
+/// `text` without its `::add-mask::VALUE` lines: that command is how a
+/// secret is hidden (the runner takes the line and shows it nowhere), so
+/// the value on it is not a leak. Every other line is kept.
+fn without_mask_commands(text: &str) -> String {
+    text.split_inclusive('\n')
+        .filter(|line| !line.starts_with("::add-mask::"))
+        .collect()
 }
 
 /// Every regular file under `root` (relative path → bytes), symlinks as

@@ -14,6 +14,8 @@ mod canary_spec;
 mod canary_steps;
 mod cli;
 mod corpus;
+mod corpus_gitops;
+mod corpus_patch;
 mod gitops;
 mod gitops_act;
 mod gitops_github;
