@@ -312,11 +312,13 @@ pub fn credentials_in(url: &str) -> Vec<String> {
         return Vec::new();
     };
     let user = parsed.username().to_owned();
-    let short_user_beside_password =
-        parsed.password().is_some() && decode(&user).chars().count() < SHORT_USER;
+    // Over ssh the user name is the login (`ssh://git@host/…`), not a
+    // secret; over HTTP a user name alone is a token.
+    let user_is_login = !matches!(parsed.scheme(), "http" | "https")
+        || (parsed.password().is_some() && decode(&user).chars().count() < SHORT_USER);
     gantry_http::url_credentials(&parsed)
         .into_iter()
-        .filter(|s| !(short_user_beside_password && (*s == user || *s == decode(&user))))
+        .filter(|s| !(user_is_login && (*s == user || *s == decode(&user))))
         .collect()
 }
 
@@ -423,6 +425,12 @@ mod tests {
         // ssh keeps its user; a password there is refused.
         let ssh = Remote::new("ssh://git@example.com/r.git", Auth::Ambient).unwrap();
         assert_eq!(ssh.url(), "ssh://git@example.com/r.git");
+        assert!(ssh.secrets().is_empty());
+        assert!(credentials_in("ssh://deploy-user@example.com/r.git").is_empty());
+        assert_eq!(
+            credentials_in("ssh://git:pw123456@example.com/r.git"),
+            ["pw123456"]
+        );
         assert!(ssh.auth_config().is_empty());
         let err = Remote::new("ssh://git:pw123456@example.com/r.git", Auth::Ambient)
             .unwrap_err()
