@@ -467,6 +467,12 @@ mod tests {
             ]
         );
         assert_eq!(paths(&[".gantry"]), [".gantry/environments.yaml"]);
+        let link = candidates(&entries, &["envs/prod/link.yaml".to_owned()], "main").unwrap_err();
+        assert!(
+            link.to_string()
+                .starts_with("`envs/prod/link.yaml` is a symlink on branch `main`; --mode api does not follow symlinks"),
+            "{link}"
+        );
         let missing = candidates(&entries, &["nope".to_owned()], "main").unwrap_err();
         assert_eq!(
             missing.to_string(),
