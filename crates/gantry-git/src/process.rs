@@ -7,7 +7,7 @@
 use std::io::{Read, Write};
 use std::os::unix::process::CommandExt as _;
 use std::process::{Child, Command, ExitStatus, Stdio};
-use std::sync::mpsc;
+use std::sync::{Arc, Mutex, PoisonError, mpsc};
 use std::thread;
 use std::time::{Duration, Instant};
 
@@ -65,12 +65,9 @@ pub(crate) fn run(
         });
     }
     let status = wait_until(&mut child, &group, started + timeout)?;
-    let collect = |r: Option<mpsc::Receiver<(Vec<u8>, bool)>>| {
-        r.and_then(|r| r.recv_timeout(PIPE_GRACE).ok())
-            .unwrap_or_default()
-    };
-    let (stdout, stdout_cut) = collect(stdout);
-    let (stderr, _) = collect(stderr);
+    let grace = Instant::now() + PIPE_GRACE;
+    let (stdout, stdout_cut) = stdout.map(|r| r.collect(grace)).unwrap_or_default();
+    let (stderr, _) = stderr.map(|r| r.collect(grace)).unwrap_or_default();
     Ok(match status {
         Some(status) => Ended::Exited {
             status,
@@ -108,28 +105,47 @@ fn wait_until(
     }
 }
 
-/// Read `pipe` to its end on a thread, keeping at most `cap` bytes (the
-/// rest is read and dropped, so git never blocks on a full pipe). Sends
-/// (bytes, whether any were dropped).
-fn reader<R: Read + Send + 'static>(mut pipe: R, cap: usize) -> mpsc::Receiver<(Vec<u8>, bool)> {
-    let (send, receive) = mpsc::channel();
+/// A pipe read to its end on a thread, keeping at most `cap` bytes (the
+/// rest is read and dropped, so git never blocks on a full pipe).
+struct Reader {
+    kept: Arc<Mutex<(Vec<u8>, bool)>>,
+    done: mpsc::Receiver<()>,
+}
+
+impl Reader {
+    /// What was read: all of it once the pipe closed, or, when a process
+    /// that left the group still holds it open at `until`, what came so far.
+    /// (bytes, whether any were dropped).
+    fn collect(self, until: Instant) -> (Vec<u8>, bool) {
+        let _ = self
+            .done
+            .recv_timeout(until.saturating_duration_since(Instant::now()));
+        let mut kept = self.kept.lock().unwrap_or_else(PoisonError::into_inner);
+        (std::mem::take(&mut kept.0), kept.1)
+    }
+}
+
+fn reader<R: Read + Send + 'static>(mut pipe: R, cap: usize) -> Reader {
+    let kept = Arc::new(Mutex::new((Vec::new(), false)));
+    let (send, done) = mpsc::channel();
+    let shared = Arc::clone(&kept);
     thread::spawn(move || {
-        let mut kept = Vec::new();
-        let mut cut = false;
         let mut buf = [0u8; 8192];
         loop {
             match pipe.read(&mut buf) {
                 Ok(0) | Err(_) => break,
                 Ok(n) => {
-                    let room = cap.saturating_sub(kept.len());
-                    kept.extend_from_slice(buf.get(..n.min(room)).unwrap_or_default());
-                    cut |= n > room;
+                    let mut kept = shared.lock().unwrap_or_else(PoisonError::into_inner);
+                    let room = cap.saturating_sub(kept.0.len());
+                    kept.0
+                        .extend_from_slice(buf.get(..n.min(room)).unwrap_or_default());
+                    kept.1 |= n > room;
                 }
             }
         }
-        let _ = send.send((kept, cut));
+        let _ = send.send(());
     });
-    receive
+    Reader { kept, done }
 }
 
 /// The process group a child leads.
@@ -207,6 +223,28 @@ mod tests {
         assert_eq!(stderr, b"started\n");
         thread::sleep(Duration::from_millis(2500));
         assert!(!marker.exists(), "a process of the group survived the kill");
+    }
+
+    #[test]
+    fn output_held_open_by_a_leftover_is_still_read() {
+        // The shell leaves a process behind that keeps stdout open; what
+        // was written before the exit is kept anyway.
+        let started = Instant::now();
+        let Ended::Exited { status, stdout, .. } = run(
+            sh("echo done; (sleep 5 &) ; exit 0"),
+            None,
+            Duration::from_secs(10),
+        )
+        .unwrap() else {
+            panic!("timed out");
+        };
+        assert!(status.success());
+        assert_eq!(stdout, b"done\n");
+        assert!(
+            started.elapsed() < Duration::from_secs(3),
+            "{:?}",
+            started.elapsed()
+        );
     }
 
     #[test]
