@@ -5,8 +5,8 @@
 #   passed as an empty value the binary would have to parse.
 # - The list inputs (paths, environments, set) are one item per line: each
 #   line is trimmed and blank lines are dropped.
-# - The switches (require-digest, full-clone) must be true or false; false
-#   unsets the variable.
+# - The switches (require-digest, allow-missing, full-clone) must be true or
+#   false; false unsets the variable.
 # - Inputs another operation uses are dropped, with a warning if given.
 # Kept compatible with bash 3.2 (macOS /bin/bash), like install/install.sh.
 set -euo pipefail
@@ -17,6 +17,7 @@ clean_list_vars GANTRY_SET GANTRY_REPO_PATHS GANTRY_ENVIRONMENTS
 unset_empty_inputs
 check_switches gantry-gitops \
   GANTRY_REQUIRE_DIGEST require-digest \
+  GANTRY_ALLOW_MISSING allow-missing \
   GANTRY_FULL_CLONE full-clone
 
 operation=${GANTRY_OPERATION:-update}
@@ -46,7 +47,7 @@ case $operation in
     exec gantry-gitops promote
     ;;
   revert)
-    drop GANTRY_SET:set GANTRY_REQUIRE_DIGEST:require-digest GANTRY_FROM:from GANTRY_TO:to
+    drop GANTRY_SET:set GANTRY_REQUIRE_DIGEST:require-digest GANTRY_ALLOW_MISSING:allow-missing GANTRY_FROM:from GANTRY_TO:to
     exec gantry-gitops revert
     ;;
   *)

@@ -89,7 +89,7 @@ pub(crate) struct DeploymentArgs {
     #[arg(
         long,
         value_name = "DURATION",
-        env = "GANTRY_GITHUB_TIMEOUT",
+        env = env_vars::GANTRY_GITHUB_TIMEOUT,
         allow_hyphen_values = true
     )]
     github_timeout: Option<String>,

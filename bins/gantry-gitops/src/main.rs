@@ -2,6 +2,7 @@
 //! between environments and revert a deploy, without ever losing a
 //! concurrent commit.
 
+mod pr_flags;
 mod promote;
 mod repo;
 mod report;

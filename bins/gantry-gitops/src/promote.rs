@@ -21,6 +21,13 @@ pub(crate) struct PromoteArgs {
     #[arg(long, value_name = "ENV", env = env_vars::GANTRY_TO)]
     to: String,
 
+    /// Succeed when none of the images is found in the target environment
+    /// (or, with --image, when that one is not); by default that is an
+    /// error. Images of the source that the target does not run are left
+    /// out either way.
+    #[arg(long, env = env_vars::GANTRY_ALLOW_MISSING, action = clap::ArgAction::SetTrue, value_parser = clap::builder::FalseyValueParser::new())]
+    allow_missing: bool,
+
     /// Promote only this image (repository); default: every image.
     #[arg(long, value_name = "NAME", env = env_vars::GANTRY_IMAGE)]
     image: Option<String>,
@@ -41,6 +48,9 @@ pub(crate) fn run(args: &PromoteArgs, printer: &mut Printer) -> Result<ExitStatu
         )));
     }
     let mut repo = args.repo.build(printer)?;
+    if args.allow_missing {
+        repo.deployer.missing = gantry_deploy::Missing::Allow;
+    }
     let from = repo.target(Some(&args.from))?;
     let to = repo.target(Some(&args.to))?;
     // --path narrows the target; the source keeps its own paths.

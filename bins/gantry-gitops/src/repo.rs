@@ -123,6 +123,16 @@ pub(crate) struct RepoArgs {
     #[arg(long, value_enum, value_name = "METHOD", env = env_vars::GANTRY_PR_AUTO_MERGE)]
     pub(crate) auto_merge: Option<AutoMerge>,
 
+    /// Deadline of each git process (clone, fetch, push): past it, git and
+    /// its helpers are stopped and the run ends with exit 3.
+    #[arg(long, value_name = "DURATION", default_value = "30s", env = env_vars::GANTRY_GIT_TIMEOUT)]
+    pub(crate) git_timeout: String,
+
+    /// Deadline of each GitHub API request (`--mode pr|api`); a request
+    /// that times out is tried once more.
+    #[arg(long, value_name = "DURATION", default_value = "20s", env = env_vars::GANTRY_GITHUB_TIMEOUT)]
+    pub(crate) github_timeout: String,
+
     /// Where to make clones (default: the system's temporary directory).
     #[arg(long, value_name = "DIR", env = env_vars::GANTRY_WORKDIR)]
     pub(crate) workdir: Option<PathBuf>,
@@ -169,19 +179,26 @@ impl RepoArgs {
         if let Some(token) = &self.token {
             printer.mask(token)?;
         }
+        // Before the URL is checked: a refused URL is named in the error.
+        for secret in gantry_git::credentials_in(&self.repo) {
+            printer.mask(&secret)?;
+        }
         let remote = Remote::new(
             &self.repo,
             self.token.clone().map_or(Auth::Ambient, Auth::Token),
-        );
-        if let Some(secret) = remote.secret() {
-            printer.mask(secret)?;
+        )
+        .map_err(CliError::usage)?;
+        for secret in remote.secrets() {
+            printer.mask(&secret)?;
         }
-        let labels = listed(&self.labels);
-        let reviewers = listed(&self.reviewers);
+        if let Some((user, password)) = remote.basic_auth() {
+            printer.mask_basic_auth(user, password)?;
+        }
         if self.mode != Mode::Pr {
+            let given = |values: &[String]| values.iter().any(|v| !v.trim().is_empty());
             let pr_only = [
-                ("--labels", !labels.is_empty()),
-                ("--reviewers", !reviewers.is_empty()),
+                ("--labels", given(&self.labels)),
+                ("--reviewers", given(&self.reviewers)),
                 ("--auto-merge", self.auto_merge.is_some()),
             ];
             if let Some((flag, _)) = pr_only.iter().find(|(_, given)| *given) {
@@ -191,6 +208,7 @@ impl RepoArgs {
                 )));
             }
         }
+        let labels = crate::pr_flags::labels(&self.labels)?;
         if self.mode == Mode::Api && (self.author.is_some() || self.committer.is_some()) {
             printer.warning(
                 "--author and --committer do not apply to --mode api: GitHub authors the commit as the token's owner and signs it",
@@ -208,18 +226,28 @@ impl RepoArgs {
             Some(c) => identity(c, "--committer")?,
             None => author.clone(),
         };
+        if let Some(branch) = self.branch.as_deref() {
+            gantry_deploy::branch_name(branch).map_err(CliError::usage)?;
+        }
         let paths = self
             .paths
             .iter()
             .filter(|p| !p.trim().is_empty())
             .map(|p| gantry_deploy::repo_path(p.trim()).map_err(CliError::usage))
             .collect::<Result<Vec<_>, _>>()?;
-        let defined = self
+        let specs: Vec<&str> = self
             .environments
             .iter()
-            .filter(|e| !e.trim().is_empty())
-            .map(|e| gantry_deploy::parse_environment_flag(e.trim()).map_err(CliError::usage))
-            .collect::<Result<Vec<_>, _>>()?;
+            .map(|e| e.trim())
+            .filter(|e| !e.is_empty())
+            .collect();
+        let defined = gantry_deploy::parse_environment_flags(&specs).map_err(CliError::usage)?;
+        let git_timeout = gantry_cli::parse_duration("--git-timeout", &self.git_timeout, false)?;
+        let github_timeout =
+            gantry_cli::parse_duration("--github-timeout", &self.github_timeout, false)?;
+        if let Some(template) = &self.message {
+            gantry_deploy::check_template(template).map_err(CliError::usage)?;
+        }
         let env = printer.env();
         let run_url = self.run_url.clone().or_else(|| {
             let server = env.var("GITHUB_SERVER_URL")?;
@@ -245,16 +273,14 @@ impl RepoArgs {
         let (writer, github_repository) = match self.mode {
             Mode::Push => (Writer::Push, None),
             Mode::Pr | Mode::Api => {
-                let (github, repository) = self.github(&remote, printer)?;
+                let (github, repository) = self.github(&remote, printer, github_timeout)?;
                 let writer = if self.mode == Mode::Pr {
+                    let (users, teams) =
+                        crate::pr_flags::reviewers(&self.reviewers, Some(&repository.owner))?;
                     let mut pr = PullRequestWriter::new(github, repository.clone());
                     pr.labels = labels;
-                    for reviewer in reviewers {
-                        match reviewer.split_once('/') {
-                            Some((_, team)) => pr.team_reviewers.push(team.to_owned()),
-                            None => pr.reviewers.push(reviewer),
-                        }
-                    }
+                    pr.reviewers = users;
+                    pr.team_reviewers = teams;
                     pr.auto_merge = self.auto_merge.map(|m| match m {
                         AutoMerge::Merge => MergeMethod::Merge,
                         AutoMerge::Squash => MergeMethod::Squash,
@@ -271,7 +297,7 @@ impl RepoArgs {
             }
         };
         let deployer = Deployer {
-            git: GitProgram::default(),
+            git: GitProgram::default().with_timeout(git_timeout),
             retry: RetryPolicy {
                 attempts: self.attempts,
                 ..RetryPolicy::default()
@@ -280,7 +306,9 @@ impl RepoArgs {
             full_clone: self.full_clone,
             file_options: gantry_manifest::FileOptions::default(),
             writer,
+            missing: gantry_deploy::Missing::Refuse,
         };
+        deployer.check_workdir().map_err(CliError::usage)?;
         Ok(Repo {
             deployer,
             mode: self.mode,
@@ -302,7 +330,12 @@ impl RepoArgs {
 
 impl RepoArgs {
     /// The GitHub client and repository for `--mode pr|api`.
-    fn github(&self, remote: &Remote, printer: &Printer) -> Result<(GitHub, Repository), CliError> {
+    fn github(
+        &self,
+        remote: &Remote,
+        printer: &Printer,
+        timeout: std::time::Duration,
+    ) -> Result<(GitHub, Repository), CliError> {
         let mode = self.mode.as_str();
         let repository = match self.github_repository.as_deref().filter(|r| !r.trim().is_empty())
         {
@@ -342,6 +375,7 @@ impl RepoArgs {
                 .map(str::to_owned);
         }
         config.retry.attempts = self.api_attempts;
+        config.timeout = timeout;
         let github = GitHub::new(&config).map_err(|e| {
             if e.is_input() {
                 CliError::usage(e)
@@ -351,16 +385,6 @@ impl RepoArgs {
         })?;
         Ok((github, repository))
     }
-}
-
-/// The non-empty, trimmed entries of a comma-separated flag.
-fn listed(values: &[String]) -> Vec<String> {
-    values
-        .iter()
-        .map(|v| v.trim())
-        .filter(|v| !v.is_empty())
-        .map(str::to_owned)
-        .collect()
 }
 
 fn identity(text: &str, flag: &str) -> Result<Identity, CliError> {

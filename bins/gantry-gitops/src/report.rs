@@ -166,12 +166,29 @@ pub(crate) fn outcome(
         "done_by_another": outcome.done_by_another,
         "up_to_date": outcome.up_to_date,
         "images": images,
+        "missing": outcome.missing,
         "changes": changes,
         "pull_request": pull_request,
     });
     printer.result(&human, &json)?;
     for warning in pr.iter().flat_map(|p| &p.warnings) {
         printer.warning(warning, None)?;
+    }
+    if !outcome.missing.is_empty() {
+        let names: Vec<String> = outcome.missing.iter().map(|m| format!("`{m}`")).collect();
+        printer.warning(
+            &format!(
+                "no reference to {} found on `{}`{}; left out",
+                names.join(", "),
+                target.branch,
+                if target.paths.is_empty() {
+                    String::new()
+                } else {
+                    format!(" under {}", target.paths.join(", "))
+                }
+            ),
+            None,
+        )?;
     }
     printer.info(&headline)?;
     printer.set_output("changed", if outcome.changed { "true" } else { "false" })?;

@@ -21,6 +21,12 @@ pub(crate) struct UpdateArgs {
     #[arg(long = "set", value_name = "NAME=NEWREF", env = env_vars::GANTRY_SET, value_delimiter = '\n', required = true)]
     set: Vec<String>,
 
+    /// Succeed when an image of --set is found in no file of the target
+    /// (by default that is an error: a typo in NAME must not pass a
+    /// pipeline as "nothing to commit").
+    #[arg(long, env = env_vars::GANTRY_ALLOW_MISSING, action = clap::ArgAction::SetTrue, value_parser = clap::builder::FalseyValueParser::new())]
+    allow_missing: bool,
+
     /// Refuse a NEWREF without a digest.
     #[arg(long, env = env_vars::GANTRY_REQUIRE_DIGEST, action = clap::ArgAction::SetTrue, value_parser = clap::builder::FalseyValueParser::new())]
     require_digest: bool,
@@ -40,6 +46,9 @@ pub(crate) fn run(args: &UpdateArgs, printer: &mut Printer) -> Result<ExitStatus
         }
     }
     let mut repo = args.repo.build(printer)?;
+    if args.allow_missing {
+        repo.deployer.missing = gantry_deploy::Missing::Allow;
+    }
     let target = repo.target(args.env.as_deref())?;
     let base = MessageInput {
         operation: "update".to_owned(),

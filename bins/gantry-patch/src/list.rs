@@ -25,9 +25,10 @@ pub(crate) struct ListArgs {
 }
 
 pub(crate) fn run(args: &ListArgs, printer: &mut Printer) -> Result<ExitStatus, CliError> {
+    let targets = report::targets(&args.targets)?;
     let inputs = report::inputs(&report::paths(&args.paths, args.paths_env.as_deref()))?;
     let options = FileOptions {
-        targets: report::clean(&args.targets),
+        targets,
         ..FileOptions::default()
     };
     let (found, errors) = gantry_files::scan_tree(&inputs, &options);

@@ -82,12 +82,10 @@ pub(crate) fn run(args: &PatchArgs, printer: &mut Printer) -> Result<ExitStatus,
             "--dry-run and --check exclude each other: --dry-run shows the diff and succeeds, --check fails when anything would change"
         )));
     }
-    for target in report::clean(&args.targets) {
-        gantry_yaml_path_check(&target)?;
-    }
+    let targets = report::targets(&args.targets)?;
     let inputs = report::inputs(&report::paths(&args.paths, args.paths_env.as_deref()))?;
     let options = FileOptions {
-        targets: report::clean(&args.targets),
+        targets,
         add_to_kustomization: false,
         allow_shared_anchor: args.allow_shared_anchor,
         require_digest: args.require_digest,
@@ -139,11 +137,6 @@ pub(crate) fn run(args: &PatchArgs, printer: &mut Printer) -> Result<ExitStatus,
         return Ok(ExitStatus::Failure);
     }
     Ok(ExitStatus::Success)
-}
-
-/// A bad `--target` path is bad input before any file is read.
-fn gantry_yaml_path_check(target: &str) -> Result<(), CliError> {
-    gantry_manifest::check_path(target).usage_error(format!("invalid --target `{target}`"))
 }
 
 fn diff_of(plan: &TreePlan) -> String {

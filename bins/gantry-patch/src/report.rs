@@ -6,13 +6,20 @@ use gantry_cli::{CliError, ResultExt};
 use gantry_files::{FilesError, Input};
 use gantry_runner::{Location, Printer};
 
-/// The files under `paths`; an unreadable path or a symlink out of its
-/// directory is bad input.
+/// The files under `paths`; an unreadable path, a FIFO, a path that a
+/// symlink takes out of its checkout, or a symlink out of its directory is
+/// bad input.
 pub(crate) fn inputs(paths: &[PathBuf]) -> Result<Vec<Input>, CliError> {
     if paths.is_empty() {
         return Err(CliError::usage(anyhow::anyhow!(
             "no PATH given: name the files or directories to read (or set GANTRY_PATHS)"
         )));
+    }
+    let cwd = std::env::current_dir().usage_error("reading the current directory")?;
+    for path in paths {
+        let root = gantry_files::checkout_root(path, &cwd);
+        gantry_files::resolve_inside(path, &path.display().to_string(), &root)
+            .usage_error("reading the paths")?;
     }
     gantry_files::collect(paths).usage_error("reading the paths")
 }
@@ -102,6 +109,17 @@ pub(crate) fn paths(args: &[PathBuf], from_env: Option<&str>) -> Vec<PathBuf> {
         );
     }
     out
+}
+
+/// The `--target` paths, trimmed, blank ones dropped; a malformed one is
+/// bad input before any file is read (for `list` and `audit` too, which
+/// would otherwise find nothing there without a word).
+pub(crate) fn targets(values: &[String]) -> Result<Vec<String>, CliError> {
+    let targets = clean(values);
+    for target in &targets {
+        gantry_manifest::check_path(target).usage_error(format!("invalid --target `{target}`"))?;
+    }
+    Ok(targets)
 }
 
 /// Trimmed, non-empty values of a list flag.

@@ -255,3 +255,9 @@ pub const GANTRY_WORKLOAD: &str = "GANTRY_WORKLOAD";
 pub const GANTRY_WEBHOOK_TIMEOUT: &str = "GANTRY_WEBHOOK_TIMEOUT";
 /// Variables passed to gantry-canary's hook and shift commands although scrubbed.
 pub const GANTRY_HOOK_ENV: &str = "GANTRY_HOOK_ENV";
+
+// Deadlines of gantry-gitops (issue 12).
+/// Deadline of each git process (clone, fetch, push, …) of gantry-gitops.
+pub const GANTRY_GIT_TIMEOUT: &str = "GANTRY_GIT_TIMEOUT";
+/// Deadline of each GitHub API request (gantry-gitops `--mode pr|api`).
+pub const GANTRY_GITHUB_TIMEOUT: &str = "GANTRY_GITHUB_TIMEOUT";

@@ -79,6 +79,12 @@ fn candidates(
                 );
             } else if is_file(file) {
                 found.push((file, true));
+            } else if file.mode == "120000" {
+                // Push mode follows a link only inside the clone; the API
+                // gives no clone to resolve it in.
+                return Err(DeployError::NothingFound(format!(
+                    "`{path}` is a symlink on branch `{branch}`; --mode api does not follow symlinks: name the file it points to, or use --mode push"
+                )));
             }
         } else {
             return Err(DeployError::NoSuchPath {
@@ -147,7 +153,11 @@ fn plan(files: Vec<(Candidate, Vec<u8>)>, updates: &[Update], options: &FileOpti
             .to_owned();
         match gantry_manifest::plan_file(&name, &src, updates, &options) {
             Ok(plan) => {
-                if plan.output.is_some() || plan.up_to_date > 0 || !plan.notes.is_empty() {
+                if plan.output.is_some()
+                    || plan.up_to_date > 0
+                    || !plan.notes.is_empty()
+                    || !plan.matched.is_empty()
+                {
                     out.files.push(Planned {
                         input: Input {
                             path: PathBuf::from(&candidate.path),
@@ -278,14 +288,14 @@ impl Deployer {
             let head = self.api_head(api, target)?;
             let entries = self.api_tree(api, &head, target)?;
             let wanted = candidates(&entries, &target.paths, &target.branch)?;
-            let missing: Vec<String> = wanted
+            let unread: Vec<String> = wanted
                 .iter()
                 .filter(|c| !blobs.contains_key(&c.sha))
                 .map(|c| c.sha.clone())
                 .collect::<std::collections::BTreeSet<_>>()
                 .into_iter()
                 .collect();
-            for (sha, bytes) in missing.iter().zip(github.blobs(repo, &missing)?) {
+            for (sha, bytes) in unread.iter().zip(github.blobs(repo, &unread)?) {
                 blobs.insert(sha.clone(), bytes);
             }
             let files: Vec<(Candidate, Vec<u8>)> = wanted
@@ -303,6 +313,7 @@ impl Deployer {
                     errors: tree_plan.errors,
                 });
             }
+            let missing = self.missing_images(&tree_plan, updates, target)?;
             let changes = changes_of(&tree_plan);
             let up_to_date = tree_plan.files.iter().map(|f| f.plan.up_to_date).sum();
             if !tree_plan.changed() {
@@ -315,6 +326,7 @@ impl Deployer {
                     message: None,
                     done_by_another: attempt > 1,
                     images: Vec::new(),
+                    missing,
                 });
             }
             let images = images_of(&changes, updates);
@@ -357,6 +369,7 @@ impl Deployer {
                         message: Some(message),
                         done_by_another: false,
                         images,
+                        missing,
                     });
                 }
                 CommitOutcome::Stale { message } => {
@@ -386,7 +399,7 @@ impl Deployer {
         String::from_utf8(bytes)
             .map(Some)
             .map_err(|_| DeployError::BadEnvironments {
-                file: path.to_owned(),
+                file: format!("environments file `{path}`"),
                 reason: "the file is not UTF-8".to_owned(),
             })
     }
@@ -454,6 +467,12 @@ mod tests {
             ]
         );
         assert_eq!(paths(&[".gantry"]), [".gantry/environments.yaml"]);
+        let link = candidates(&entries, &["envs/prod/link.yaml".to_owned()], "main").unwrap_err();
+        assert!(
+            link.to_string()
+                .starts_with("`envs/prod/link.yaml` is a symlink on branch `main`; --mode api does not follow symlinks"),
+            "{link}"
+        );
         let missing = candidates(&entries, &["nope".to_owned()], "main").unwrap_err();
         assert_eq!(
             missing.to_string(),

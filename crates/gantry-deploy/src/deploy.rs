@@ -40,6 +40,20 @@ pub struct CommitSettings {
     pub provenance: Provenance,
 }
 
+/// What an update whose image is found in no file of the target means.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Missing {
+    /// An error naming the images: a typo in a name must not pass a
+    /// pipeline as "nothing to commit".
+    #[default]
+    Refuse,
+    /// Not an error; [`Outcome::missing`] lists them (`--allow-missing`).
+    Allow,
+    /// An error only when no update finds its image: promote copies every
+    /// image of one environment, and the next may not run all of them.
+    RefuseIfNone,
+}
+
 /// The machinery: git, retries, where clones go.
 #[derive(Debug, Clone, Default)]
 pub struct Deployer {
@@ -57,6 +71,8 @@ pub struct Deployer {
     /// How commits reach the repository: push, pull request, or the
     /// GitHub API.
     pub writer: Writer,
+    /// What an image found nowhere means.
+    pub missing: Missing,
 }
 
 /// One value changed, with its repository-relative file.
@@ -88,6 +104,9 @@ pub struct Outcome {
     pub done_by_another: bool,
     /// The images changed.
     pub images: Vec<ImageChange>,
+    /// Images of the updates found in no file (only with
+    /// [`Missing::Allow`] or [`Missing::RefuseIfNone`]).
+    pub missing: Vec<String>,
 }
 
 impl Deployer {
@@ -112,6 +131,35 @@ impl Deployer {
             dir,
             &options,
         )?)
+    }
+
+    /// Check [`Deployer::workdir`] before anything is cloned: it exists,
+    /// is a directory, and a directory can be made in it.
+    pub fn check_workdir(&self) -> Result<(), DeployError> {
+        let Some(dir) = &self.workdir else {
+            return Ok(());
+        };
+        let bad = |reason: String| DeployError::BadWorkDir {
+            path: dir.display().to_string(),
+            reason,
+        };
+        let meta = std::fs::metadata(dir).map_err(|e| {
+            bad(if e.kind() == std::io::ErrorKind::NotFound {
+                "it does not exist".to_owned()
+            } else {
+                e.to_string()
+            })
+        })?;
+        if !meta.is_dir() {
+            return Err(bad("it is not a directory".to_owned()));
+        }
+        // The only sure test of "writable" (permissions, a read-only
+        // mount, ACLs): make what a run makes there, and remove it.
+        tempfile::Builder::new()
+            .prefix(".gantry-gitops-probe-")
+            .tempdir_in(dir)
+            .map(drop)
+            .map_err(|e| bad(format!("a directory cannot be made in it: {e}")))
     }
 
     /// A temporary directory for clones.
@@ -180,6 +228,7 @@ impl Deployer {
         }
         for attempt in 1..=self.retry.attempts.max(1) {
             let plan = self.plan(checkout, target, updates)?;
+            let missing = self.missing_images(&plan, updates, target)?;
             let changes = changes_of(&plan);
             let up_to_date = plan.files.iter().map(|f| f.plan.up_to_date).sum();
             if !plan.changed() {
@@ -192,6 +241,7 @@ impl Deployer {
                     message: None,
                     done_by_another: attempt > 1,
                     images: Vec::new(),
+                    missing,
                 });
             }
             gantry_files::write_tree(&plan)?;
@@ -218,6 +268,7 @@ impl Deployer {
                         message: Some(message),
                         done_by_another: false,
                         images,
+                        missing,
                     });
                 }
                 PushOutcome::AlreadyThere => {
@@ -230,6 +281,7 @@ impl Deployer {
                         message: None,
                         done_by_another: true,
                         images: Vec::new(),
+                        missing,
                     });
                 }
                 PushOutcome::Rejected(why) if attempt < self.retry.attempts.max(1) => {
@@ -266,6 +318,56 @@ impl Deployer {
         }
         Ok(plan)
     }
+
+    /// The images of `updates` that no file of `plan` holds: an error
+    /// naming them unless [`Deployer::missing`] allows them.
+    pub(crate) fn missing_images(
+        &self,
+        plan: &TreePlan,
+        updates: &[Update],
+        target: &Target,
+    ) -> Result<Vec<String>, DeployError> {
+        let missing: Vec<String> = updates
+            .iter()
+            .filter(|u| !plan.files.iter().any(|f| f.plan.matched.contains(&u.spec)))
+            .map(|u| u.name.to_string())
+            .collect();
+        let refuse = match self.missing {
+            Missing::Refuse => !missing.is_empty(),
+            Missing::RefuseIfNone => !updates.is_empty() && missing.len() == updates.len(),
+            Missing::Allow => false,
+        };
+        if refuse {
+            return Err(DeployError::ImagesNotFound {
+                images: missing
+                    .iter()
+                    .map(|m| format!("`{m}`"))
+                    .collect::<Vec<_>>()
+                    .join(", "),
+                place: place(target),
+                read: plan.read,
+            });
+        }
+        Ok(missing)
+    }
+}
+
+/// `` `main` `` or `` `envs/staging` on `main` ``, for messages.
+pub(crate) fn place(target: &Target) -> String {
+    if target.paths.is_empty() || target.paths.iter().all(String::is_empty) {
+        format!("`{}`", target.branch)
+    } else {
+        format!(
+            "{} on `{}`",
+            target
+                .paths
+                .iter()
+                .map(|p| format!("`{p}`"))
+                .collect::<Vec<_>>()
+                .join(", "),
+            target.branch
+        )
+    }
 }
 
 /// The files of `target.paths` in the checkout, shown repository-relative.
@@ -283,15 +385,19 @@ pub(crate) fn inputs(checkout: &Checkout, target: &Target) -> Result<Vec<Input>,
         } else {
             root.join(path)
         };
-        if !full.exists() {
+        // A dangling symlink exists too: it is refused below, not missing.
+        if std::fs::symlink_metadata(&full).is_err() {
             return Err(DeployError::NoSuchPath {
                 path: path.to_owned(),
                 branch: target.branch.clone(),
             });
         }
+        // A symlink committed in the repository must not take a write out
+        // of the clone.
+        inside_clone(&full, if path.is_empty() { "." } else { path }, root)?;
         paths.push(full);
     }
-    let mut inputs = gantry_files::collect(&paths)?;
+    let mut inputs = gantry_files::collect(&paths).map_err(|e| e.relative_to(root))?;
     for input in &mut inputs {
         if let Ok(rel) = input.path.strip_prefix(root) {
             input.display = rel.display().to_string();
@@ -299,6 +405,22 @@ pub(crate) fn inputs(checkout: &Checkout, target: &Target) -> Result<Vec<Input>,
     }
     // `.git` is hidden and skipped by the walker; nothing else to filter.
     Ok(inputs)
+}
+
+/// Refuse `full` (shown as `shown`) when its symlinks lead out of the
+/// clone at `root`.
+pub(crate) fn inside_clone(full: &Path, shown: &str, root: &Path) -> Result<(), DeployError> {
+    match gantry_files::resolve_inside(full, shown, root) {
+        Ok(_) => Ok(()),
+        Err(gantry_files::FilesError::OutsideRoot { path, target, .. }) => {
+            Err(DeployError::Files(gantry_files::FilesError::OutsideRoot {
+                path,
+                target,
+                root: "the repository".to_owned(),
+            }))
+        }
+        Err(e) => Err(e.into()),
+    }
 }
 
 pub(crate) fn changes_of(plan: &TreePlan) -> Vec<FileChange> {
@@ -356,10 +478,16 @@ impl Deployer {
             ..self.clone()
         };
         let (_tmp, checkout) = minimal.checkout(&only_file)?;
-        match std::fs::read_to_string(checkout.dir().join(path)) {
-            Ok(text) => Ok(Some(text)),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
-            Err(e) => Err(DeployError::WorkDir(e)),
+        let full = checkout.dir().join(path);
+        if std::fs::symlink_metadata(&full).is_err() {
+            return Ok(None);
         }
+        inside_clone(&full, path, checkout.dir())?;
+        let text = gantry_files::read_text(&Input {
+            path: full,
+            display: path.to_owned(),
+            explicit: true,
+        })?;
+        Ok(Some(text))
     }
 }

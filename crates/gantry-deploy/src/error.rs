@@ -9,6 +9,30 @@ pub enum DeployError {
         /// The path.
         path: String,
     },
+    /// A path given cannot name a file of the repository.
+    #[error("invalid path `{path}`: {reason}")]
+    BadPath {
+        /// The path (control characters escaped).
+        path: String,
+        /// What is wrong.
+        reason: String,
+    },
+    /// A branch name git would refuse.
+    #[error("invalid branch `{branch}`: {reason}")]
+    BadBranch {
+        /// The branch (control characters escaped).
+        branch: String,
+        /// What is wrong.
+        reason: String,
+    },
+    /// A commit message template with a placeholder gantry does not fill.
+    #[error(
+        "invalid --message: unknown placeholder `{{{placeholder}}}`; known: {{summary}}, {{images}}, {{environment}}, {{operation}}, {{reason}}"
+    )]
+    BadTemplate {
+        /// The placeholder's name.
+        placeholder: String,
+    },
     /// A path given does not exist on the branch.
     #[error("path `{path}` does not exist on branch `{branch}`")]
     NoSuchPath {
@@ -25,10 +49,10 @@ pub enum DeployError {
         /// The defined names, comma-separated.
         known: String,
     },
-    /// The environments file is not valid.
-    #[error("invalid environments file `{file}`: {reason}")]
+    /// The environments file (or an `--environment` flag) is not valid.
+    #[error("invalid {file}: {reason}")]
     BadEnvironments {
-        /// The file.
+        /// `environments file `…``, or `--environment …`.
         file: String,
         /// What is wrong.
         reason: String,
@@ -73,6 +97,26 @@ pub enum DeployError {
         /// The environment.
         environment: String,
     },
+    /// An image of the updates is found in no file of the target.
+    #[error(
+        "no reference to {images} found in {place} ({read} file(s) read); nothing was committed (check the image name, or pass --allow-missing)"
+    )]
+    ImagesNotFound {
+        /// The images, quoted and comma-separated.
+        images: String,
+        /// Where they were looked for.
+        place: String,
+        /// Files read.
+        read: usize,
+    },
+    /// The directory given for clones cannot hold them.
+    #[error("invalid --workdir `{path}`: {reason}")]
+    BadWorkDir {
+        /// The directory.
+        path: String,
+        /// What is wrong.
+        reason: String,
+    },
     /// Promote or revert found nothing to work from.
     #[error("{0}")]
     NothingFound(String),
@@ -100,8 +144,11 @@ impl DeployError {
     pub fn is_input(&self) -> bool {
         match self {
             DeployError::Git(gantry_git::GitError::Failed { remote, .. }) => !remote,
-            DeployError::Git(gantry_git::GitError::NoSuchBranch { .. }) => true,
+            DeployError::Git(
+                gantry_git::GitError::NoSuchBranch { .. } | gantry_git::GitError::BadUrl { .. },
+            ) => true,
             DeployError::Git(_) | DeployError::Contended { .. } | DeployError::WorkDir(_) => false,
+            DeployError::BadWorkDir { .. } => true,
             DeployError::GitHub(e) => e.is_input(),
             DeployError::NoRepository { .. } => false,
             DeployError::Files(e) => !matches!(e, gantry_files::FilesError::Write { .. }),

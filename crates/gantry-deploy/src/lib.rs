@@ -27,14 +27,14 @@ mod retry;
 mod revert;
 mod writer;
 
-pub use deploy::{CommitSettings, Deployer, FileChange, Outcome, Target};
+pub use deploy::{CommitSettings, Deployer, FileChange, Missing, Outcome, Target};
 pub use environments::{
     ENVIRONMENTS_FILE, Environment, find as find_environment, parse_environment_flag,
-    parse_environments,
+    parse_environment_flags, parse_environments,
 };
 pub use error::DeployError;
-pub use message::{ImageChange, MessageInput, Provenance, render};
-pub use paths::repo_path;
+pub use message::{ImageChange, MessageInput, Provenance, check_template, render};
+pub use paths::{branch_name, repo_path};
 pub use pr::pr_branch;
 pub use retry::RetryPolicy;
 pub use revert::RevertRequest;

@@ -65,6 +65,33 @@ pub mod trailer {
     pub const ACTOR: &str = "Gantry-Actor";
 }
 
+/// The placeholders [`render`] fills.
+const PLACEHOLDERS: &[&str] = &["operation", "environment", "images", "summary", "reason"];
+
+/// Refuse a template with a `{word}` placeholder [`render`] does not fill
+/// (a typo would otherwise stay in every commit message). Braces around
+/// anything but a word are text.
+pub fn check_template(template: &str) -> Result<(), crate::error::DeployError> {
+    let mut rest = template;
+    while let Some(open) = rest.find('{') {
+        let after = rest.get(open + 1..).unwrap_or("");
+        let word_len = after
+            .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_' || c == '-'))
+            .unwrap_or(after.len());
+        let word = after.get(..word_len).unwrap_or("");
+        if !word.is_empty()
+            && after.get(word_len..).is_some_and(|t| t.starts_with('}'))
+            && !PLACEHOLDERS.contains(&word)
+        {
+            return Err(crate::error::DeployError::BadTemplate {
+                placeholder: word.to_owned(),
+            });
+        }
+        rest = after;
+    }
+    Ok(())
+}
+
 /// Render the message. `template`, when given, replaces the subject and
 /// body; it may use `{operation}`, `{environment}`, `{images}` (one line
 /// per image, `name: before → after`), `{summary}` (the default subject)
@@ -201,6 +228,27 @@ mod tests {
             name: name.into(),
             before: before.into(),
             after: after.into(),
+        }
+    }
+
+    #[test]
+    fn templates_name_only_known_placeholders() {
+        for good in [
+            "{summary}",
+            "deploy {environment}: {images}\n\n{reason} {operation}",
+            "json {\"a\": 1} { x } {}",
+            "no braces",
+        ] {
+            assert!(check_template(good).is_ok(), "{good}");
+        }
+        for (bad, word) in [("{summry}", "summry"), ("ok {summary} {env}", "env")] {
+            assert_eq!(
+                check_template(bad).err().map(|e| e.to_string()),
+                Some(format!(
+                    "invalid --message: unknown placeholder `{{{word}}}`; known: {{summary}}, {{images}}, {{environment}}, {{operation}}, {{reason}}"
+                )),
+                "{bad}"
+            );
         }
     }
 

@@ -253,7 +253,16 @@ impl Deployer {
         }
         let github = &pr.github;
         let repo = &pr.repository;
+        // Before gantry's branch is pushed: GitHub answers and the token
+        // sees the repository, or nothing is written anywhere.
+        if !github.repository_exists(repo)? {
+            return Err(DeployError::NoRepository {
+                repository: repo.to_string(),
+                api: github.api_url().to_owned(),
+            });
+        }
         let plan = self.plan(checkout, target, updates)?;
+        let missing = self.missing_images(&plan, updates, target)?;
         let changes = changes_of(&plan);
         let up_to_date = plan.files.iter().map(|f| f.plan.up_to_date).sum();
         let tip = checkout.head()?;
@@ -277,6 +286,7 @@ impl Deployer {
                 message: None,
                 done_by_another: false,
                 images: Vec::new(),
+                missing,
             });
         }
         let diff = plan_diff(&plan);
@@ -328,6 +338,7 @@ impl Deployer {
             message: Some(message),
             done_by_another: false,
             images,
+            missing,
         })
     }
 
@@ -508,7 +519,7 @@ mod tests {
 
     fn target(env: Option<&str>) -> Target {
         Target {
-            remote: Remote::new("file:///x", Auth::Ambient),
+            remote: Remote::new("file:///x", Auth::Ambient).unwrap(),
             branch: "main".into(),
             paths: vec!["envs/staging".into()],
             environment: env.map(str::to_owned),

@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use gantry_image::ImageRef;
 use gantry_manifest::Update;
 
-use crate::deploy::{CommitSettings, Deployer, Outcome, Target, inputs};
+use crate::deploy::{CommitSettings, Deployer, Missing, Outcome, Target, inputs};
 use crate::error::DeployError;
 use crate::message::MessageInput;
 
@@ -98,6 +98,16 @@ impl Deployer {
             provenance: settings.provenance.clone(),
             ..MessageInput::default()
         };
-        self.apply(to, &updates, &base, settings)
+        // Every image of `from`: `to` may not run all of them, but finding
+        // none of them there means the wrong place.
+        let policy = match (only, self.missing) {
+            (None, Missing::Refuse) => Missing::RefuseIfNone,
+            (_, given) => given,
+        };
+        let deployer = Deployer {
+            missing: policy,
+            ..self.clone()
+        };
+        deployer.apply(to, &updates, &base, settings)
     }
 }

@@ -48,6 +48,7 @@ impl Deployer {
                             message: None,
                             done_by_another: false,
                             images: Vec::new(),
+                            missing: Vec::new(),
                         });
                     }
                     Found::Nothing => {

@@ -1,11 +1,13 @@
 //! Which files a run reads: the files named, and the YAML and JSON files
 //! under the directories named, as git would see them (`.gitignore`,
 //! `.git/info/exclude` and global excludes respected; hidden files
-//! skipped). A symlink under a directory must point inside it.
+//! skipped). A symlink under a directory must point inside it; a FIFO,
+//! socket or device named or found where a manifest would be is refused.
 
 use std::path::{Path, PathBuf};
 
 use crate::error::FilesError;
+use crate::guard::{require_regular, special_kind};
 
 /// One file to read.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -41,6 +43,8 @@ pub fn collect(paths: &[PathBuf]) -> Result<Vec<Input>, FilesError> {
             error,
         })?;
         if !meta.is_dir() {
+            // A FIFO would block the read forever: refuse it now.
+            require_regular(given, &shown)?;
             // A file named through a symlink is written where the link
             // points: replacing the link with a file would cut it.
             let path = given
@@ -92,6 +96,14 @@ pub fn collect(paths: &[PathBuf]) -> Result<Vec<Input>, FilesError> {
                 }
                 // Inside the tree: its target is read under its own name.
                 continue;
+            }
+            if let Some(special) = special_kind(kind)
+                && is_manifest_name(path)
+            {
+                return Err(FilesError::NotRegular {
+                    path: path.display().to_string(),
+                    kind: special,
+                });
             }
             if kind.is_file() && is_manifest_name(path) {
                 let display = path.display().to_string();

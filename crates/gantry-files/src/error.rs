@@ -27,6 +27,30 @@ pub enum FilesError {
         /// The directory given.
         root: String,
     },
+    /// A path resolves, through a symlink, to a place outside the
+    /// checkout it was given in: writing there would change a file the
+    /// run was never meant to touch.
+    #[error(
+        "`{path}` resolves through a symlink to `{target}`, outside {root}; refusing to follow it"
+    )]
+    OutsideRoot {
+        /// The path as given.
+        path: String,
+        /// Where it resolves to.
+        target: String,
+        /// The checkout (or directory) it must stay in, as shown
+        /// (`` `/srv/repo` ``, `the repository`).
+        root: String,
+    },
+    /// A FIFO, socket or device where a file was expected: reading it
+    /// could block forever or never end.
+    #[error("`{path}` is {kind}, not a regular file")]
+    NotRegular {
+        /// The path.
+        path: String,
+        /// What it is (`a FIFO (named pipe)`, `a socket`, …).
+        kind: &'static str,
+    },
     /// The file holds NUL bytes.
     #[error("`{path}` is a binary file, not YAML or JSON")]
     Binary {
@@ -60,8 +84,57 @@ impl FilesError {
             FilesError::Binary { path }
             | FilesError::Unreadable { path, .. }
             | FilesError::SymlinkOutside { path, .. }
+            | FilesError::OutsideRoot { path, .. }
+            | FilesError::NotRegular { path, .. }
             | FilesError::Write { path, .. } => Some((path, None)),
             FilesError::Walk { .. } => None,
+        }
+    }
+}
+
+impl FilesError {
+    /// The error with every path under `root` shown relative to it (a
+    /// clone's temporary directory means nothing to the reader).
+    #[must_use]
+    pub fn relative_to(self, root: &std::path::Path) -> FilesError {
+        let prefix = format!("{}/", root.display());
+        let rel = |p: String| match p.strip_prefix(&prefix) {
+            Some(rest) => rest.to_owned(),
+            None if p == prefix.trim_end_matches('/') => ".".to_owned(),
+            None => p,
+        };
+        match self {
+            FilesError::Unreadable { path, error } => FilesError::Unreadable {
+                path: rel(path),
+                error,
+            },
+            FilesError::Walk { path, reason } => FilesError::Walk {
+                path: rel(path),
+                reason,
+            },
+            FilesError::SymlinkOutside { path, target, root } => FilesError::SymlinkOutside {
+                path: rel(path),
+                target,
+                root: rel(root),
+            },
+            FilesError::OutsideRoot { path, target, root } => FilesError::OutsideRoot {
+                path: rel(path),
+                target,
+                root,
+            },
+            FilesError::NotRegular { path, kind } => FilesError::NotRegular {
+                path: rel(path),
+                kind,
+            },
+            FilesError::Binary { path } => FilesError::Binary { path: rel(path) },
+            FilesError::Plan { path, error } => FilesError::Plan {
+                path: rel(path),
+                error,
+            },
+            FilesError::Write { path, error } => FilesError::Write {
+                path: rel(path),
+                error,
+            },
         }
     }
 }

@@ -6,9 +6,11 @@
 mod collect;
 mod diff;
 mod error;
+mod guard;
 mod tree;
 
 pub use collect::{Input, collect, is_manifest_name};
 pub use diff::unified_diff;
 pub use error::FilesError;
+pub use guard::{checkout_root, lexical, resolve_inside};
 pub use tree::{Planned, TreePlan, plan_tree, read_text, scan_tree, write_tree};

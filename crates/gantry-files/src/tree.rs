@@ -39,8 +39,12 @@ impl TreePlan {
     }
 }
 
-/// Read a file as text: refuse binary (NUL bytes) and non-UTF-8 content.
+/// Read a file as text: refuse anything but a regular file, binary (NUL
+/// bytes) and non-UTF-8 content.
 pub fn read_text(input: &Input) -> Result<String, FilesError> {
+    // Checked again here, not only when collecting: the file may have been
+    // swapped for a FIFO since.
+    crate::guard::require_regular(&input.path, &input.display)?;
     let bytes = std::fs::read(&input.path).map_err(|error| FilesError::Unreadable {
         path: input.display.clone(),
         error,

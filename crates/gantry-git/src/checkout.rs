@@ -59,8 +59,9 @@ impl Checkout {
     ) -> Result<Checkout, GitError> {
         let git = git
             .clone()
-            .with_env(remote.auth_env())
-            .with_secret(remote.secret());
+            .with_config(remote.auth_config())
+            .with_secrets(remote.secrets())
+            .for_remote(remote.shown_url());
         let parent = dir.parent().unwrap_or(Path::new("."));
         let dir_str = dir.to_string_lossy().into_owned();
         let depth = options.depth.map(|d| d.to_string());

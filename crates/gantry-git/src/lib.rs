@@ -18,9 +18,10 @@
 mod checkout;
 mod command;
 mod error;
+mod process;
 mod remote;
 
 pub use checkout::{Checkout, CloneOptions, Identity, PushOutcome};
-pub use command::GitProgram;
+pub use command::{DEFAULT_TIMEOUT, GitProgram};
 pub use error::GitError;
-pub use remote::{Auth, Remote, shown_url};
+pub use remote::{Auth, Remote, check_url, credentials_in, shown_url};

@@ -16,10 +16,22 @@ use crate::retry::{Decision, Hints, RetryPolicy, decide, unit_random};
 /// GitHub.com's REST API.
 pub const DEFAULT_API_URL: &str = "https://api.github.com";
 
-/// The most of one answer read. GitHub's answers stay under it (a
-/// recursive tree is cut at 7 MB; blobs read here are manifests); more is
-/// a broken or hostile server, stopped there instead of filling the memory.
-pub(crate) const MAX_REPLY: usize = 16 * 1024 * 1024;
+/// The deadline of one request unless [`Config::timeout`] says otherwise.
+/// GitHub answers in well under a second; a request that times out is
+/// tried once more ([`MAX_TIMEOUTS`]), so a server that accepts and never
+/// answers ends a run after about 2 × 20 s.
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(20);
+
+/// Requests that time out before one is given up on: a server that did not
+/// answer twice in a row will not answer the third time, and every retry
+/// adds a whole deadline to the wait.
+const MAX_TIMEOUTS: u32 = 2;
+
+/// The largest response body read. GitHub's largest answers here are a
+/// recursive tree listing (GitHub truncates those at 7 MB) and a blob
+/// (base64 of a manifest); 16 MiB holds both with room, and a server that
+/// sends more is broken or hostile.
+pub const MAX_BODY: usize = 16 * 1024 * 1024;
 
 /// How to build a [`GitHub`].
 #[derive(Clone)]
@@ -59,7 +71,7 @@ impl Config {
             graphql_url: None,
             token: token.to_owned(),
             retry: RetryPolicy::default(),
-            timeout: Duration::from_secs(60),
+            timeout: DEFAULT_TIMEOUT,
             user_agent: concat!("gantry/", env!("CARGO_PKG_VERSION")).to_owned(),
         }
     }
@@ -85,6 +97,7 @@ pub struct GitHub {
 struct Inner {
     http: reqwest::Client,
     runtime: tokio::runtime::Runtime,
+    timeout: Duration,
     api: Url,
     graphql: Url,
     auth: HeaderValue,
@@ -249,7 +262,7 @@ impl GitHub {
                 .user_agent(config.user_agent.clone())
                 .default_headers(headers)
                 .timeout(config.timeout)
-                .connect_timeout(Duration::from_secs(15))
+                .connect_timeout(config.timeout.min(Duration::from_secs(10)))
                 // A redirect to another host must not carry the token.
                 .redirect(reqwest::redirect::Policy::none())
                 .build()
@@ -259,6 +272,7 @@ impl GitHub {
             inner: Arc::new(Inner {
                 http,
                 runtime,
+                timeout: config.timeout,
                 api,
                 graphql,
                 auth,
@@ -302,6 +316,7 @@ impl GitHub {
         let policy = self.inner.retry;
         let attempts = policy.attempts.max(1);
         let mut attempt = 0;
+        let mut timeouts = 0;
         loop {
             attempt += 1;
             let mut request = self
@@ -317,17 +332,13 @@ impl GitHub {
                 Ok(response) => {
                     let status = response.status().as_u16();
                     let headers = response.headers().clone();
-                    match gantry_http::read_capped(response, MAX_REPLY).await {
+                    match gantry_http::read_capped(response, MAX_BODY).await {
                         Ok(body) => Ok((status, headers, body)),
-                        Err(gantry_http::BodyError::Transport(e)) => Err(e),
-                        // A flood is not retried: it would flood again.
-                        Err(too_large) => {
-                            return Err(Error::Transport {
-                                endpoint,
-                                reason: too_large.to_string(),
-                                attempts: attempt,
-                            });
+                        Err(gantry_http::BodyError::TooLarge { cap }) => {
+                            // A flood does not stop by asking again.
+                            return Err(Error::TooLarge { endpoint, cap });
                         }
+                        Err(gantry_http::BodyError::Transport(e)) => Err(e),
                     }
                 }
                 Err(e) => Err(e),
@@ -335,8 +346,9 @@ impl GitHub {
             let (status, headers, bytes) = match outcome {
                 Ok(parts) => parts,
                 Err(e) => {
-                    let reason = transport_reason(&e);
-                    if attempt >= attempts {
+                    let reason = transport_reason(&e, self.inner.timeout);
+                    timeouts += u32::from(e.is_timeout());
+                    if attempt >= attempts || timeouts >= MAX_TIMEOUTS {
                         return Err(Error::Transport {
                             endpoint,
                             reason,
@@ -440,11 +452,14 @@ impl GitHub {
     }
 }
 
-fn transport_reason(e: &reqwest::Error) -> String {
+fn transport_reason(e: &reqwest::Error, timeout: Duration) -> String {
     // reqwest's Display includes the URL (no secrets in ours) and the
     // cause chain is where the useful part is.
     let mut reason = if e.is_timeout() {
-        "timed out".to_owned()
+        format!(
+            "no answer within {}s (--github-timeout, GANTRY_GITHUB_TIMEOUT)",
+            timeout.as_secs_f64()
+        )
     } else if e.is_connect() {
         "cannot connect".to_owned()
     } else {

@@ -48,6 +48,17 @@ pub enum Error {
         /// Attempts made.
         attempts: u32,
     },
+    /// The response body is larger than gantry reads.
+    #[error(
+        "GitHub API {endpoint}: the response body exceeds {} MiB (read limit); stopped reading",
+        .cap / (1024 * 1024)
+    )]
+    TooLarge {
+        /// `METHOD URL`.
+        endpoint: String,
+        /// The cap, in bytes.
+        cap: usize,
+    },
     /// GitHub answered with an error status.
     #[error("{}", status_message(.endpoint, *.status, .message, .details, *.attempts))]
     Status {
@@ -183,6 +194,7 @@ impl Error {
             Error::Setup(_)
             | Error::Transport { .. }
             | Error::RateLimited { .. }
+            | Error::TooLarge { .. }
             | Error::Decode { .. } => false,
         }
     }

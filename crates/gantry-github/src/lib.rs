@@ -31,7 +31,7 @@ mod error;
 mod repository;
 mod retry;
 
-pub use client::{Config, DEFAULT_API_URL, GitHub, graphql_url_for};
+pub use client::{Config, DEFAULT_API_URL, DEFAULT_TIMEOUT, GitHub, MAX_BODY, graphql_url_for};
 pub use deployments::{
     Deployment, DeploymentState, DeploymentStatus, MAX_DESCRIPTION, NewDeployment,
     NewDeploymentStatus, truncate_description,

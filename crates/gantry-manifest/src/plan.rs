@@ -168,7 +168,7 @@ pub fn plan_file(
                     if !plan.matched.contains(&update.spec) {
                         plan.matched.push(update.spec.clone());
                     }
-                    let edit = add_entry(&doc, list_path, update)?;
+                    let edit = add_entry(&doc, list_path, update, &yaml_options)?;
                     edits.push((edit, update, "kustomize", String::new()));
                 }
             }
@@ -230,6 +230,7 @@ fn to_edit(
             value,
         } => {
             let node = lookup(src, stream, doc, mapping)?.node;
+            refuse_shared(src, stream, doc, node, mapping, options)?;
             let mut edit = gantry_yaml::plan_insert_entries(
                 src,
                 stream,
@@ -249,14 +250,53 @@ fn to_edit(
             field: _,
         } => {
             let node = lookup(src, stream, doc, mapping)?.node;
+            refuse_shared(src, stream, doc, node, mapping, options)?;
             gantry_yaml::plan_remove_entry(src, doc, node, mapping, key)?
         }
     };
     Ok((!edit.is_noop(src)).then_some(edit))
 }
 
+/// A structural edit (a key added or removed, an item appended) of a
+/// mapping or sequence that an alias or merge key shares would change the
+/// copy too: refused like a shared scalar, unless allowed.
+fn refuse_shared(
+    src: &str,
+    stream: &Stream,
+    doc: usize,
+    node: &gantry_yaml::Node,
+    path: &str,
+    options: &Options,
+) -> Result<(), PlanError> {
+    if options.allow_shared_anchor {
+        return Ok(());
+    }
+    match gantry_yaml::shared_anchor(stream, doc, node) {
+        None => Ok(()),
+        Some(reason) => {
+            let (line, column) = gantry_yaml::line_col(src, node.span.start);
+            Err(PlanError::Yaml(gantry_yaml::Error::Refused {
+                path: path.to_owned(),
+                line,
+                column,
+                reason: match reason {
+                    gantry_yaml::RefuseReason::SharedAnchor => {
+                        gantry_yaml::RefuseReason::InsideSharedAnchor
+                    }
+                    other => other,
+                },
+            }))
+        }
+    }
+}
+
 /// Add an `images:` entry for `update` to a kustomization.
-fn add_entry(doc: &Doc<'_>, list_path: &str, update: &Update) -> Result<Edit, PlanError> {
+fn add_entry(
+    doc: &Doc<'_>,
+    list_path: &str,
+    update: &Update,
+    options: &Options,
+) -> Result<Edit, PlanError> {
     let entry = new_kustomize_entry(update);
     let list = list_path
         .split('.')
@@ -264,6 +304,7 @@ fn add_entry(doc: &Doc<'_>, list_path: &str, update: &Update) -> Result<Edit, Pl
     let has_items = list.is_some_and(|l| !crate::walk::items(l).is_empty());
     let edit = if has_items {
         let node = lookup(doc.src, doc.stream, doc.index, list_path)?.node;
+        refuse_shared(doc.src, doc.stream, doc.index, node, list_path, options)?;
         gantry_yaml::plan_append_item(doc.src, doc.stream, doc.index, node, list_path, &[entry])?
     } else {
         // No `images:` yet (or `images: []`): add the key to the mapping
@@ -280,6 +321,7 @@ fn add_entry(doc: &Doc<'_>, list_path: &str, update: &Update) -> Result<Edit, Pl
             }));
         }
         let node = lookup(doc.src, doc.stream, doc.index, parent_path)?.node;
+        refuse_shared(doc.src, doc.stream, doc.index, node, parent_path, options)?;
         gantry_yaml::plan_insert_entries(
             doc.src,
             doc.stream,

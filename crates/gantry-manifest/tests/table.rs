@@ -317,6 +317,88 @@ fn cases() -> Vec<Case> {
             API,
             Refused("alias elsewhere shares it"),
         ),
+        named(
+            c(
+                "anchor on the enclosing mapping, aliased, refused",
+                "defaults: &d\n  image: ghcr.io/acme/api:1\nworker: *d\n",
+                API,
+                Refused("inside an anchored mapping or sequence"),
+            ),
+            "values.yaml",
+        ),
+        named(
+            c(
+                "anchor on an enclosing flow mapping, aliased, refused",
+                "defaults: &d {image: ghcr.io/acme/api:1}\nworker: *d\n",
+                API,
+                Refused("inside an anchored mapping or sequence"),
+            ),
+            "values.yaml",
+        ),
+        named(
+            c(
+                "anchor on the enclosing mapping, merged, refused",
+                "base: &b\n  image:\n    repository: ghcr.io/acme/api\n    tag: \"1\"\nworker:\n  <<: *b\n  replicas: 2\n",
+                API,
+                Refused("inside an anchored mapping or sequence"),
+            ),
+            "values.yaml",
+        ),
+        named(
+            c(
+                "anchored image mapping shared, tag refused",
+                "image: &img\n  repository: ghcr.io/acme/api\n  tag: \"1\"\nsidecar:\n  image: *img\n",
+                API,
+                Refused("inside an anchored mapping or sequence"),
+            ),
+            "values.yaml",
+        ),
+        named(
+            c(
+                "anchored image mapping shared, already up to date",
+                "image: &img\n  repository: ghcr.io/acme/api\n  tag: \"2.0.0\"\nsidecar:\n  image: *img\n",
+                API,
+                Same,
+            ),
+            "values.yaml",
+        ),
+        named(
+            c(
+                "shared digest slot refused",
+                "image: &img\n  repository: ghcr.io/acme/api\n  tag: \"2.0.0\"\n  digest: \"\"\nsidecar:\n  image: *img\n",
+                &[
+                    "ghcr.io/acme/api=ghcr.io/acme/api:2.0.0@sha256:1111111111111111111111111111111111111111111111111111111111111111",
+                ],
+                Refused("inside an anchored mapping or sequence"),
+            ),
+            "values.yaml",
+        ),
+        c(
+            "anchored container list shared, refused",
+            "apiVersion: v1\nkind: Pod\nspec:\n  containers: &cs\n  - name: api\n    image: ghcr.io/acme/api:1\n  initContainers: *cs\n",
+            API,
+            Refused("inside an anchored mapping or sequence"),
+        ),
+        named(
+            c(
+                "anchor on the enclosing mapping, not aliased, edited",
+                "defaults: &d\n  image: ghcr.io/acme/api:1\nworker:\n  replicas: 2\n",
+                API,
+                Out("defaults: &d\n  image: ghcr.io/acme/api:2.0.0\nworker:\n  replicas: 2\n"),
+            ),
+            "values.yaml",
+        ),
+        named(
+            c(
+                "an override beside a merge is edited, the shared base is not",
+                "base: &b\n  replicas: 1\nworker:\n  <<: *b\n  image: ghcr.io/acme/api:1\n",
+                API,
+                Out(
+                    "base: &b\n  replicas: 1\nworker:\n  <<: *b\n  image: ghcr.io/acme/api:2.0.0\n",
+                ),
+            ),
+            "values.yaml",
+        ),
         c(
             "anchor without alias is edited",
             "apiVersion: v1\nkind: Pod\nspec:\n  containers:\n  - image: &img ghcr.io/acme/api:1\n",

@@ -390,17 +390,9 @@ fn run_case(c: &Case) -> Result<(), String> {
             .map_or("", |(_, v)| *v);
         secrets.push(format!("{user}:{pass}"));
     }
-    // `::add-mask::VALUE` is how a secret is handed to the runner, which
-    // consumes the line and never shows it: the one place a secret may be.
-    let shown = |text: &str| {
-        text.lines()
-            .filter(|line| !line.starts_with("::add-mask::"))
-            .collect::<Vec<_>>()
-            .join("\n")
-    };
     let mut texts: Vec<(String, String)> = vec![
-        ("stdout".into(), shown(&run.stdout)),
-        ("stderr".into(), shown(&run.stderr)),
+        ("stdout".into(), without_mask_commands(&run.stdout)),
+        ("stderr".into(), without_mask_commands(&run.stderr)),
     ];
     for (label, text) in [
         ("GITHUB_OUTPUT", run.outputs_raw()),
@@ -451,6 +443,15 @@ fn run_case(c: &Case) -> Result<(), String> {
         run.to_string().replace('\n', "\n  ")
     );
     Err(report)
+}
+
+/// `text` without its `::add-mask::VALUE` lines: that command is how a
+/// secret is hidden (the runner takes the line and shows it nowhere), so
+/// the value on it is not a leak. Every other line is kept.
+fn without_mask_commands(text: &str) -> String {
+    text.split_inclusive('\n')
+        .filter(|line| !line.starts_with("::add-mask::"))
+        .collect()
 }
 
 /// Every regular file under `root` (relative path → bytes), symlinks as

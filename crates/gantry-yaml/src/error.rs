@@ -10,6 +10,10 @@ pub enum RefuseReason {
     Alias,
     /// The target carries an anchor that an alias elsewhere in the document refers to.
     SharedAnchor,
+    /// The target is inside an anchored mapping or sequence that an alias
+    /// (`worker: *defaults`) or a merge key (`<<: *defaults`) elsewhere in
+    /// the document shares.
+    InsideSharedAnchor,
     /// The target is a mapping or a sequence, not a scalar.
     NotScalar,
     /// The target carries a tag other than `!!str` (e.g. `!!int`), so a string cannot go there.
@@ -23,6 +27,9 @@ impl std::fmt::Display for RefuseReason {
             Self::Alias => "the value is an alias (`*name`); edit the anchored value instead",
             Self::SharedAnchor => {
                 "the value is anchored and an alias elsewhere shares it; editing it would change the alias too"
+            }
+            Self::InsideSharedAnchor => {
+                "the value is inside an anchored mapping or sequence (`&name`) that an alias (`*name`) or a merge key (`<<: *name`) elsewhere shares; editing it would change that copy too"
             }
             Self::NotScalar => "the value is a mapping or a sequence, not a scalar",
             Self::NonStringTag => "the value has a tag other than `!!str`; a string cannot be written there",

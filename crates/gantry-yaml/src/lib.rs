@@ -25,7 +25,9 @@
 //!   quoted strings and block scalars, is refused ([`Error::Template`]). This
 //!   also refuses GitHub workflow files with `${{ }}`.
 //! * Targets inside block scalars, aliases as targets, anchored targets that an
-//!   alias in the same document uses (unless [`Options::allow_shared_anchor`]),
+//!   alias in the same document uses, and targets inside an anchored mapping
+//!   or sequence that an alias or a merge key (`<<: *name`) uses (unless
+//!   [`Options::allow_shared_anchor`]; see [`shared_anchor`]),
 //!   targets tagged other than `!!str`, non-scalar targets ([`Error::Refused`]).
 //! * A key on the path that occurs twice in its mapping ([`Error::DuplicateKey`];
 //!   duplicates elsewhere are left alone).
@@ -301,15 +303,6 @@ pub fn plan_node(
     {
         return Err(refuse(RefuseReason::NonStringTag));
     }
-    if let Some(anchor) = &node.anchor {
-        let shared = stream
-            .documents
-            .get(doc)
-            .is_some_and(|d| d.aliases.iter().any(|a| a == anchor));
-        if shared && !opts.allow_shared_anchor {
-            return Err(refuse(RefuseReason::SharedAnchor));
-        }
-    }
     let mut replacement = match style {
         ScalarStyle::Literal | ScalarStyle::Folded => {
             return Err(refuse(RefuseReason::BlockScalar));
@@ -339,6 +332,14 @@ pub fn plan_node(
         };
         replacement = format!("{prefix}{replacement}");
     }
+    // A value that already holds the new one changes nothing, shared or not.
+    let unchanged = source.get(node.span.clone()) == Some(replacement.as_str());
+    if !unchanged
+        && !opts.allow_shared_anchor
+        && let Some(reason) = shared_anchor(stream, doc, node)
+    {
+        return Err(refuse(reason));
+    }
     Ok(Edit {
         doc,
         path: path.to_owned(),
@@ -350,6 +351,51 @@ pub fn plan_node(
         column,
         change: Change::Set,
     })
+}
+
+/// Whether editing `node` (a node of document `doc` of `stream`) would
+/// also change what an alias elsewhere in the document reads: the node's
+/// own anchor is aliased ([`RefuseReason::SharedAnchor`]), or the anchor of
+/// a mapping or sequence around it is, by an alias or a merge key
+/// ([`RefuseReason::InsideSharedAnchor`]).
+pub fn shared_anchor(stream: &Stream, doc: usize, node: &Node) -> Option<RefuseReason> {
+    let document = stream.documents.get(doc)?;
+    if document.aliases.is_empty() {
+        return None;
+    }
+    let aliased = |n: &Node| {
+        n.anchor
+            .as_ref()
+            .is_some_and(|a| document.aliases.iter().any(|x| x == a))
+    };
+    if aliased(node) {
+        return Some(RefuseReason::SharedAnchor);
+    }
+    // Walk down from the root to the node, noting whether any node on the
+    // way is aliased. Nodes are found by address: `node` is borrowed from
+    // this very stream.
+    fn path_to<'n>(from: &'n Node, target: &Node, chain: &mut Vec<&'n Node>) -> bool {
+        if std::ptr::eq(from, target) {
+            return true;
+        }
+        chain.push(from);
+        let found = match &from.kind {
+            NodeKind::Mapping { entries, .. } => entries
+                .iter()
+                .any(|(k, v)| path_to(k, target, chain) || path_to(v, target, chain)),
+            NodeKind::Sequence { items, .. } => items.iter().any(|i| path_to(i, target, chain)),
+            NodeKind::Scalar { .. } | NodeKind::Alias(_) => false,
+        };
+        if !found {
+            chain.pop();
+        }
+        found
+    }
+    let mut chain = Vec::new();
+    if path_to(&document.root, node, &mut chain) && chain.iter().any(|n| aliased(n)) {
+        return Some(RefuseReason::InsideSharedAnchor);
+    }
+    None
 }
 
 /// Apply planned edits (made against `source`), verify the result, return it.

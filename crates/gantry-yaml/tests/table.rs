@@ -59,6 +59,10 @@ fn kind(e: &Error) -> &'static str {
             ..
         } => "anchor",
         Error::Refused {
+            reason: RefuseReason::InsideSharedAnchor,
+            ..
+        } => "inside",
+        Error::Refused {
             reason: RefuseReason::NotScalar,
             ..
         } => "notscalar",
@@ -383,6 +387,106 @@ fn cases() -> Vec<Case> {
         ),
         c("alias refused", "a: &x v1\nb: *x\n", "b", "v2", E("alias")),
         c(
+            "anchor on the enclosing mapping, aliased",
+            "defaults: &d\n  image: nginx:1.25\nworker: *d\n",
+            "defaults.image",
+            "nginx:1.27",
+            E("inside"),
+        ),
+        c(
+            "anchor on an enclosing flow mapping, aliased",
+            "defaults: &d {image: nginx:1.25}\nworker: *d\n",
+            "defaults.image",
+            "nginx:1.27",
+            E("inside"),
+        ),
+        c(
+            "anchor two levels up, aliased",
+            "base: &b\n  image:\n    repository: nginx\n    tag: \"1.25\"\nother: *b\n",
+            "base.image.tag",
+            "1.27",
+            E("inside"),
+        ),
+        c(
+            "anchor on the enclosing mapping, merged",
+            "base: &b\n  image:\n    repository: nginx\n    tag: \"1.25\"\nworker:\n  <<: *b\n  name: w\n",
+            "base.image.tag",
+            "1.27",
+            E("inside"),
+        ),
+        c(
+            "anchor on the enclosing mapping, merged in flow",
+            "base: &b {image: nginx:1.25}\nworker: {<<: *b, name: w}\n",
+            "base.image",
+            "nginx:1.27",
+            E("inside"),
+        ),
+        c(
+            "anchor on an enclosing sequence, aliased",
+            "list: &l\n  - image: x:1\nother: *l\n",
+            "list[0].image",
+            "x:2",
+            E("inside"),
+        ),
+        c(
+            "anchor on an enclosing sequence item, aliased",
+            "containers:\n  - &c\n    name: app\n    image: x:1\nsidecars:\n  - *c\n",
+            "containers[0].image",
+            "x:2",
+            E("inside"),
+        ),
+        c(
+            "a shared value that already holds the new one is no change",
+            "defaults: &d\n  image: nginx:1.27\nworker: *d\n",
+            "defaults.image",
+            "nginx:1.27",
+            Out("defaults: &d\n  image: nginx:1.27\nworker: *d\n"),
+        ),
+        c(
+            "anchor on the enclosing mapping, not aliased",
+            "defaults: &d\n  image: nginx:1.25\nworker:\n  image: nginx:1.25\n",
+            "defaults.image",
+            "nginx:1.27",
+            Out("defaults: &d\n  image: nginx:1.27\nworker:\n  image: nginx:1.25\n"),
+        ),
+        c(
+            "a sibling's anchor is aliased, not the target's",
+            "a: &x {k: v}\nb:\n  image: x:1\nc: *x\n",
+            "b.image",
+            "x:2",
+            Out("a: &x {k: v}\nb:\n  image: x:2\nc: *x\n"),
+        ),
+        c(
+            "a key set beside a merge is the mapping's own",
+            "base: &b\n  image: x:1\nworker:\n  <<: *b\n  image: x:1\n",
+            "worker.image",
+            "x:2",
+            Out("base: &b\n  image: x:1\nworker:\n  <<: *b\n  image: x:2\n"),
+        ),
+        c(
+            "the mapping that merges is not shared by merging",
+            "base: &b {k: v}\nworker: &w\n  <<: *b\n  image: x:1\n",
+            "worker.image",
+            "x:2",
+            Out("base: &b {k: v}\nworker: &w\n  <<: *b\n  image: x:2\n"),
+        ),
+        Case {
+            name: "an alias in another document does not share",
+            src: "defaults: &d\n  image: x:1\n---\ndefaults: &d\n  image: x:1\nworker: *d\n",
+            doc: 0,
+            path: "defaults.image",
+            value: "x:2",
+            want: Out("defaults: &d\n  image: x:2\n---\ndefaults: &d\n  image: x:1\nworker: *d\n"),
+        },
+        Case {
+            name: "… but in its own document it does",
+            src: "defaults: &d\n  image: x:1\n---\ndefaults: &d\n  image: x:1\nworker: *d\n",
+            doc: 1,
+            path: "defaults.image",
+            value: "x:2",
+            want: E("inside"),
+        },
+        c(
             "tagged kept",
             "a: !!str 1.0\n",
             "a",
@@ -659,6 +763,42 @@ fn shared_anchor_allowed_when_asked() {
     assert_eq!(
         edit.and_then(|e| apply(src, &[e])),
         Ok("a: &x v2\nb: *x\n".to_owned())
+    );
+}
+
+#[test]
+fn enclosing_shared_anchor_allowed_when_asked() {
+    let opts = Options {
+        allow_shared_anchor: true,
+    };
+    for (src, path, want) in [
+        (
+            "defaults: &d\n  image: nginx:1.25\nworker: *d\n",
+            "defaults.image",
+            "defaults: &d\n  image: nginx:1.27\nworker: *d\n",
+        ),
+        (
+            "base: &b {image: nginx:1.25}\nworker:\n  <<: *b\n",
+            "base.image",
+            "base: &b {image: nginx:1.27}\nworker:\n  <<: *b\n",
+        ),
+    ] {
+        let edit = set_scalar_with(src, 0, path, "nginx:1.27", &opts);
+        assert_eq!(
+            edit.and_then(|e| apply(src, &[e])),
+            Ok(want.to_owned()),
+            "{src}"
+        );
+    }
+    let refused = set_scalar(
+        "defaults: &d\n  image: nginx:1.25\nworker: *d\n",
+        0,
+        "defaults.image",
+        "nginx:1.27",
+    );
+    assert_eq!(
+        refused.map(|_| ()).map_err(|e| e.to_string()),
+        Err("line 2, column 10: refusing to edit `defaults.image`: the value is inside an anchored mapping or sequence (`&name`) that an alias (`*name`) or a merge key (`<<: *name`) elsewhere shares; editing it would change that copy too".to_owned())
     );
 }
 

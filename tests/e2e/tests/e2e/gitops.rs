@@ -586,6 +586,12 @@ fn bad_input_and_bad_remotes_are_clear_errors() {
     use std::os::unix::fs::PermissionsExt as _;
     std::fs::set_permissions(&wrapper, std::fs::Permissions::from_mode(0o755)).unwrap();
     let (port, server) = unauthorised_server();
+    let secret_b64 = [
+        base64_of(&format!("x-access-token:{secret}")),
+        base64_of(&format!("x-access-token:{secret}"))
+            .trim_end_matches('=')
+            .to_owned(),
+    ];
     for (label, extra_env, repo) in [
         (
             "token flag env",
@@ -596,6 +602,11 @@ fn bad_input_and_bad_remotes_are_clear_errors() {
             "token in URL",
             false,
             format!("http://x-access-token:{secret}@127.0.0.1:{port}/acme/deploy.git"),
+        ),
+        (
+            "token as the URL's user name",
+            false,
+            format!("http://{secret}@127.0.0.1:{port}/acme/deploy.git"),
         ),
     ] {
         let mut cmd = gantry("gantry-gitops")
@@ -628,6 +639,16 @@ fn bad_input_and_bad_remotes_are_clear_errors() {
             run.stderr.contains(&format!("::add-mask::{secret}")),
             "{label}: the token is masked for the runner\n{run}"
         );
+        for b64 in &secret_b64 {
+            assert!(
+                !run.stdout.contains(b64.as_str())
+                    && !run
+                        .stderr
+                        .replace(&format!("::add-mask::{b64}"), "")
+                        .contains(b64.as_str()),
+                "{label}: the Basic header leaked:\n{run}"
+            );
+        }
         assert!(run.stderr.contains("127.0.0.1"), "{label}: {run}");
     }
     let argv = std::fs::read_to_string(&argv_log).unwrap();
@@ -637,4 +658,255 @@ fn bad_input_and_bad_remotes_are_clear_errors() {
         "the token reached git's command line:\n{argv}"
     );
     drop(server);
+}
+
+/// An image found nowhere is exit 2 naming it, as in gantry-patch, unless
+/// `--allow-missing`; promote leaves out what the target does not run but
+/// refuses when it runs none of it.
+#[test]
+fn images_found_nowhere_are_refused_unless_allowed() {
+    let base = tempfile::tempdir().unwrap();
+    let envs = "environments:\n  staging:\n    branch: main\n    paths: [envs/staging]\n  production:\n    branch: main\n    paths: [envs/production]\n";
+    let web = deploy("ghcr.io/acme/web:1.0.0");
+    let bare = logged_bare_repo(
+        base.path(),
+        "deploy",
+        &[
+            (".gantry/environments.yaml", envs),
+            ("envs/staging/api.yaml", &deploy("ghcr.io/acme/api:2.0.0")),
+            ("envs/staging/web.yaml", &web),
+            (
+                "envs/production/api.yaml",
+                &deploy("ghcr.io/acme/api:1.0.0"),
+            ),
+        ],
+    );
+    let url = file_url(&bare);
+    let before = history(&bare);
+
+    let typo = gitops(&[
+        "update",
+        "--repo",
+        &url,
+        "--env",
+        "staging",
+        "--set",
+        "ghcr.io/acme/apii:2.1.0",
+    ]);
+    assert_eq!(typo.code, Some(2), "{typo}");
+    assert!(
+        typo.stderr.contains(
+            "no reference to `ghcr.io/acme/apii` found in `envs/staging` on `main` (2 file(s) read); nothing was committed"
+        ),
+        "{typo}"
+    );
+    // One of two found: still refused, naming the one.
+    let half = gitops(&[
+        "update",
+        "--repo",
+        &url,
+        "--env",
+        "staging",
+        "--set",
+        "ghcr.io/acme/api:2.1.0",
+        "--set",
+        "ghcr.io/acme/apii:2.1.0",
+    ]);
+    assert_eq!(half.code, Some(2), "{half}");
+    assert!(half.stderr.contains("`ghcr.io/acme/apii`"), "{half}");
+    assert!(!half.stderr.contains("`ghcr.io/acme/api`,"), "{half}");
+    assert_eq!(history(&bare), before, "nothing was pushed");
+
+    let allowed = gantry("gantry-gitops")
+        .unwrap()
+        .args([
+            "update",
+            "--repo",
+            &url,
+            "--env",
+            "staging",
+            "--set",
+            "ghcr.io/acme/apii:2.1.0",
+            "--format",
+            "json",
+        ])
+        .env("GANTRY_ALLOW_MISSING", "true")
+        .run()
+        .unwrap();
+    assert_eq!(allowed.code, Some(0), "{allowed}");
+    assert!(
+        allowed
+            .stderr
+            .contains("warning: no reference to `ghcr.io/acme/apii` found on `main` under envs/staging; left out"),
+        "{allowed}"
+    );
+    let json: Value = serde_json::from_str(&allowed.stdout).unwrap();
+    assert_eq!(json["missing"][0], "ghcr.io/acme/apii");
+    assert_eq!(history(&bare), before);
+
+    // Promote: production does not run web; api is promoted, web left out.
+    let promote = gitops(&[
+        "promote",
+        "--repo",
+        &url,
+        "--from",
+        "staging",
+        "--to",
+        "production",
+    ]);
+    assert_eq!(promote.code, Some(0), "{promote}");
+    assert!(
+        promote
+            .stderr
+            .contains("no reference to `ghcr.io/acme/web` found"),
+        "{promote}"
+    );
+    assert_eq!(
+        show(&bare, "envs/production/api.yaml"),
+        deploy("ghcr.io/acme/api:2.0.0")
+    );
+    let after_promote = history(&bare);
+    // Only web, which production does not run: refused, unless allowed.
+    let only_web = gitops(&[
+        "promote",
+        "--repo",
+        &url,
+        "--from",
+        "staging",
+        "--to",
+        "production",
+        "--image",
+        "ghcr.io/acme/web",
+    ]);
+    assert_eq!(only_web.code, Some(2), "{only_web}");
+    assert!(
+        only_web
+            .stderr
+            .contains("no reference to `ghcr.io/acme/web` found in `envs/production` on `main`"),
+        "{only_web}"
+    );
+    let allowed_web = gitops(&[
+        "promote",
+        "--repo",
+        &url,
+        "--from",
+        "staging",
+        "--to",
+        "production",
+        "--image",
+        "ghcr.io/acme/web",
+        "--allow-missing",
+    ]);
+    assert_eq!(allowed_web.code, Some(0), "{allowed_web}");
+    assert_eq!(history(&bare), after_promote);
+}
+
+fn base64_of(text: &str) -> String {
+    gantry_test_support::ports::base64(text.as_bytes())
+}
+
+/// git (and the hooks it runs) get a scrubbed environment: none of the
+/// run's credentials, no `GANTRY_*`; the token reaches git only as a header
+/// in `GIT_CONFIG_*`, never on its command line.
+#[test]
+fn git_runs_with_a_scrubbed_environment() {
+    use std::os::unix::fs::PermissionsExt as _;
+    let base = tempfile::tempdir().unwrap();
+    let bare = logged_bare_repo(
+        base.path(),
+        "deploy",
+        &[("api.yaml", &deploy("ghcr.io/acme/api:1.0.0"))],
+    );
+    let log = base.path().join("git.log");
+    let bin_dir = base.path().join("bin");
+    std::fs::create_dir_all(&bin_dir).unwrap();
+    let real_git = gantry_test_support::tools::tool("git").unwrap();
+    let wrapper = bin_dir.join("git");
+    std::fs::write(
+        &wrapper,
+        format!(
+            "#!/bin/sh\n{{ echo \"ARGV $*\"; env | sed 's/^/ENV /'; }} >> '{log}'\nexec '{git}' \"$@\"\n",
+            log = log.display(),
+            git = real_git.display()
+        ),
+    )
+    .unwrap();
+    std::fs::set_permissions(&wrapper, std::fs::Permissions::from_mode(0o755)).unwrap();
+    // A hook from the template: what a hook of the clone would see.
+    let template = base.path().join("template");
+    std::fs::create_dir_all(template.join("hooks")).unwrap();
+    let hook = template.join("hooks/post-checkout");
+    std::fs::write(
+        &hook,
+        format!(
+            "#!/bin/sh\nenv | sed 's/^/HOOK /' >> '{log}'\nsed 's/^/CONFIG /' .git/config >> '{log}'\n",
+            log = log.display()
+        ),
+    )
+    .unwrap();
+    std::fs::set_permissions(&hook, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let token = "ghs_ScrubbedEnvToken0987654321";
+    let run = gantry("gantry-gitops")
+        .unwrap()
+        .args([
+            "update",
+            "--repo",
+            &file_url(&bare),
+            "--set",
+            "ghcr.io/acme/api:2.0.0",
+        ])
+        .env(
+            "PATH",
+            format!(
+                "{}:{}",
+                bin_dir.display(),
+                std::env::var("PATH").unwrap_or_default()
+            ),
+        )
+        .env("GIT_TEMPLATE_DIR", &template)
+        .env("GANTRY_TOKEN", token)
+        .env("GITHUB_TOKEN", "ghs_OuterGithubToken111")
+        .env("GANTRY_REGISTRY_PASSWORD", "outer-registry-pass-222")
+        .env("AWS_SECRET_ACCESS_KEY", "outer-aws-secret-333")
+        .env("GIT_CONFIG_PARAMETERS", "'core.hooksPath'='/nonexistent'")
+        .run()
+        .unwrap();
+    assert_eq!(run.code, Some(0), "{run}");
+    assert_eq!(show(&bare, "api.yaml"), deploy("ghcr.io/acme/api:2.0.0"));
+    let text = std::fs::read_to_string(&log).unwrap();
+    assert!(text.contains("ARGV clone"), "{text}");
+    assert!(text.contains("HOOK "), "the hook did not run:\n{text}");
+    for line in text.lines() {
+        let Some((_, rest)) = line.split_once(' ') else {
+            continue;
+        };
+        assert!(
+            !rest.starts_with("GANTRY_")
+                && !rest.starts_with("GITHUB_TOKEN")
+                && !rest.starts_with("AWS_")
+                && !rest.starts_with("GIT_CONFIG_PARAMETERS"),
+            "git got {line}"
+        );
+        for outer in [
+            "ghs_OuterGithubToken111",
+            "outer-registry-pass-222",
+            "outer-aws-secret-333",
+        ] {
+            assert!(!line.contains(outer), "git got {line}");
+        }
+        if line.starts_with("ARGV") || line.starts_with("CONFIG") {
+            assert!(
+                !line.contains(token),
+                "on git's command line or in .git/config: {line}"
+            );
+            let b64 = base64_of(&format!("x-access-token:{token}"));
+            assert!(!line.contains(&b64), "{line}");
+        }
+    }
+    // The token is there, as the header, for the remote's URL only.
+    assert!(
+        text.lines().any(|l| l.starts_with("ENV GIT_CONFIG_KEY_")
+            && l.ends_with(&format!("http.{}.extraHeader", file_url(&bare)))),
+        "{text}"
+    );
 }

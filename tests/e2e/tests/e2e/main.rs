@@ -18,6 +18,8 @@ mod canary_steps;
 mod cli;
 mod corpus;
 mod corpus_canary;
+mod corpus_gitops;
+mod corpus_patch;
 mod gitops;
 mod gitops_act;
 mod gitops_github;
