@@ -249,3 +249,9 @@ pub const GANTRY_TARGET: &str = "GANTRY_TARGET";
 pub const GANTRY_WEIGHT: &str = "GANTRY_WEIGHT";
 /// The canary workload whose rollout gantry-canary checks (`deployment/NAME`).
 pub const GANTRY_WORKLOAD: &str = "GANTRY_WORKLOAD";
+
+// Deadlines (issue 12): `--<service>-timeout`, one request's deadline.
+/// Deadline of one Kubernetes API request, e.g. `15s` (gantry-rollback, gantry-canary `--workload`).
+pub const GANTRY_KUBE_TIMEOUT: &str = "GANTRY_KUBE_TIMEOUT";
+/// Deadline of one Cloud Run Admin API request, e.g. `10s`.
+pub const GANTRY_CLOUD_RUN_TIMEOUT: &str = "GANTRY_CLOUD_RUN_TIMEOUT";
