@@ -26,12 +26,15 @@ pub fn parse_image_change(pair: &str) -> Result<(String, String), KubeError> {
             "the container name {container:?} must be `*` or at most 63 lowercase letters, digits and '-'"
         )));
     }
+    // Surrounding whitespace is how inputs arrive (a YAML block, a
+    // trailing newline); whitespace inside is an error.
+    let image = image.trim();
     check_image(image).map_err(bad)?;
     Ok((container.to_owned(), image.to_owned()))
 }
 
-/// An image reference as a pod template takes it: parsed, as written (no
-/// surrounding whitespace, nothing the parser refuses).
+/// An image reference as a pod template takes it: parsed, as written
+/// (nothing the parser refuses, whitespace included).
 pub fn check_image(image: &str) -> Result<(), String> {
     if image.is_empty() {
         return Err("the image is empty".to_owned());
@@ -44,6 +47,7 @@ pub fn check_image(image: &str) -> Result<(), String> {
 /// What `undo --to-image` names: a full reference, a digest, or a tag or
 /// commit SHA (a bare tag).
 pub fn check_image_target(want: &str) -> Result<(), KubeError> {
+    let want = want.trim();
     let bad = |reason: String| KubeError::InvalidImage {
         input: want.to_owned(),
         reason,
@@ -106,12 +110,12 @@ mod tests {
             ("app=nginx:-x", "nginx:-x"),
             ("app=nginx\n:1", "nginx"),
             ("app=", "empty"),
-            ("app= nginx", "invalid image reference"),
+            ("app=ngi nx", "invalid image reference"),
             ("noequals", "expected CONTAINER=IMAGE"),
             ("=nginx", "container name"),
             ("App=nginx", "container name"),
             ("app=https://ghcr.io/x", "invalid image reference"),
-            ("app=nginx:1 ", "invalid image reference"),
+            ("app=nginx:1 x", "invalid image reference"),
         ] {
             let err = parse_image_change(pair).unwrap_err();
             assert!(err.is_input_error());
@@ -138,7 +142,7 @@ mod tests {
             "nginx:-x",
             "-x",
             "a b",
-            "1.0\n",
+            "1.0\nx",
             "sha256:xyz",
             "ghcr.io/Acme/web",
         ] {
