@@ -156,7 +156,7 @@ pub async fn connect_with(options: &ConnectOptions) -> Result<Client, KubeError>
 /// The client on this crate's stack.
 fn build(config: Config, timeout: Duration, secrets: SecretSink) -> Result<Client, String> {
     let limits = Arc::new(Limits {
-        server: gantry_http::display_url_str(&config.cluster_url.to_string()),
+        server: shown_server(&config.cluster_url),
         timeout,
         cap: MAX_BODY,
     });
@@ -184,6 +184,15 @@ fn build(config: Config, timeout: Duration, secrets: SecretSink) -> Result<Clien
     Ok(Client::new(service, config.default_namespace))
 }
 
+/// The server as messages show it: no credentials, no lone trailing `/`.
+fn shown_server(url: &http::Uri) -> String {
+    let text = gantry_http::display_url_str(&url.to_string());
+    match text.strip_suffix('/') {
+        Some(bare) if url.path() == "/" => bare.to_owned(),
+        _ => text,
+    }
+}
+
 /// The kubeconfig's server must be a URL this client can speak to, and
 /// reached without a proxy (kube's proxy support is not built in).
 fn check_server(config: &Config, source_name: &str) -> Result<(), KubeError> {
@@ -191,7 +200,7 @@ fn check_server(config: &Config, source_name: &str) -> Result<(), KubeError> {
         source_name: source_name.to_owned(),
         reason,
     };
-    let server = gantry_http::display_url_str(&config.cluster_url.to_string());
+    let server = shown_server(&config.cluster_url);
     match config.cluster_url.scheme_str() {
         Some("http" | "https") if config.cluster_url.host().is_some_and(|h| !h.is_empty()) => {}
         _ => {

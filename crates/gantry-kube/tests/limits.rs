@@ -72,7 +72,7 @@ async fn a_server_that_never_answers_ends_within_two_deadlines() {
     assert_eq!(
         err.to_string(),
         format!(
-            "deployment prod/web: the Kubernetes API server at {}/ did not answer within 0.5 s",
+            "deployment prod/web: the Kubernetes API server at {} did not answer within 0.5 s",
             server.url()
         )
     );
@@ -115,7 +115,7 @@ async fn garbage_and_refusals_name_the_server_once() {
     let text = err.to_string();
     assert!(
         text.starts_with(&format!(
-            "deployment prod/web: cannot reach the Kubernetes API server at {}/: ",
+            "deployment prod/web: cannot reach the Kubernetes API server at {}: ",
             server.url()
         )),
         "{text}"

@@ -11,7 +11,9 @@
 //! - no secret leaked: the decoy credentials every case runs with
 //!   ([`DECOYS`]) and the case's own [`Case::secret`]s, nor their base64
 //!   forms, appear in stdout, stderr, `$GITHUB_OUTPUT`, `$GITHUB_ENV`, the
-//!   step summary or any file the run wrote under `{out}`.
+//!   step summary or any file the run wrote under `{out}` (except in the
+//!   `::add-mask::` lines that hand a secret to the runner, which never
+//!   shows them).
 //!
 //! ```no_run
 //! use gantry_test_support::corpus::{case, run_table};
@@ -388,9 +390,17 @@ fn run_case(c: &Case) -> Result<(), String> {
             .map_or("", |(_, v)| *v);
         secrets.push(format!("{user}:{pass}"));
     }
+    // `::add-mask::VALUE` is how a secret is handed to the runner, which
+    // consumes the line and never shows it: the one place a secret may be.
+    let shown = |text: &str| {
+        text.lines()
+            .filter(|line| !line.starts_with("::add-mask::"))
+            .collect::<Vec<_>>()
+            .join("\n")
+    };
     let mut texts: Vec<(String, String)> = vec![
-        ("stdout".into(), run.stdout.clone()),
-        ("stderr".into(), run.stderr.clone()),
+        ("stdout".into(), shown(&run.stdout)),
+        ("stderr".into(), shown(&run.stderr)),
     ];
     for (label, text) in [
         ("GITHUB_OUTPUT", run.outputs_raw()),
