@@ -7,8 +7,9 @@
 //!
 //! Objects travel as JSON values, not typed structs, so a write keeps
 //! fields this crate's Kubernetes version does not know. Requests are
-//! sent raw (`Client::request_text`) and parsed here: kube's typed calls
-//! log a whole answer that does not parse at `warn`.
+//! sent raw (`Client::send`) and their answers judged here, by HTTP
+//! status: kube's typed calls log a whole answer that does not parse at
+//! `warn`, and take any JSON error body for a `Status`.
 
 use std::future::Future;
 use std::time::Duration;
@@ -39,14 +40,14 @@ const FIRST_BACKOFF: Duration = Duration::from_millis(200);
 pub(crate) async fn request<T, F, Fut>(object: &str, mut call: F) -> Result<T, KubeError>
 where
     F: FnMut() -> Fut,
-    Fut: Future<Output = Result<T, kube::Error>>,
+    Fut: Future<Output = Result<T, KubeError>>,
 {
     let mut attempt = 1;
     let mut timeouts = 0;
     loop {
         let result = match call().await {
             Ok(value) => return Ok(value),
-            Err(err) => KubeError::from_kube(object, err),
+            Err(err) => err,
         };
         if matches!(result, KubeError::Timeout { .. }) {
             timeouts += 1;
@@ -58,6 +59,26 @@ where
         tokio::time::sleep(FIRST_BACKOFF * 2u32.pow(attempt - 1)).await;
         attempt += 1;
     }
+}
+
+/// The error an answer that is not a success is: classified by its HTTP
+/// status (the body's `Status` is not trusted for that: a proxy's JSON
+/// error is not one), with the `Status` message when there is one.
+fn answer_error(object: &str, status: u16, body: &[u8]) -> KubeError {
+    let text = String::from_utf8_lossy(body);
+    let parsed: Option<Value> = serde_json::from_slice(body).ok();
+    let message = parsed
+        .as_ref()
+        .filter(|v| v.get("kind").and_then(Value::as_str) == Some("Status"))
+        .and_then(|v| {
+            ["message", "reason"]
+                .iter()
+                .filter_map(|key| v.get(*key).and_then(Value::as_str))
+                .find(|m| !m.trim().is_empty())
+                .map(str::to_owned)
+        })
+        .unwrap_or_else(|| text.into_owned());
+    crate::error::from_status(object.to_owned(), status, crate::error::short(&message))
 }
 
 /// The objects of one resource in one namespace.
@@ -81,12 +102,30 @@ async fn send(
     object: &str,
     build: impl Fn(&kube::core::Request) -> Result<http::Request<Vec<u8>>, kube::core::request::Error>,
 ) -> Result<Value, KubeError> {
-    let text = request(object, || async {
-        let built = build(&api.request).map_err(kube::Error::BuildRequest)?;
-        api.client.request_text(built).await
+    let body = request(object, || async {
+        let built = build(&api.request).map_err(|err| KubeError::Client {
+            object: object.to_owned(),
+            reason: err.to_string(),
+        })?;
+        let response = api
+            .client
+            .send(built.map(kube::client::Body::from))
+            .await
+            .map_err(|err| KubeError::from_kube(object, err))?;
+        let status = response.status().as_u16();
+        let body = response
+            .into_body()
+            .collect_bytes()
+            .await
+            .map_err(|err| KubeError::from_kube(object, err))?;
+        if (200..300).contains(&status) {
+            Ok(body)
+        } else {
+            Err(answer_error(object, status, &body))
+        }
     })
     .await?;
-    let value: Value = serde_json::from_str(&text).map_err(|err| KubeError::Decode {
+    let value: Value = serde_json::from_slice(&body).map_err(|err| KubeError::Decode {
         object: object.to_owned(),
         reason: format!("not JSON ({err})"),
     })?;

@@ -246,7 +246,12 @@ impl KubeError {
     /// The same error as a traffic shift failure.
     pub fn into_shift_error(self, target: String) -> gantry_traffic::ShiftError {
         let input = self.is_input_error();
-        let message = self.to_string();
+        let full = self.to_string();
+        // The shift error names the target itself: not twice.
+        let message = full
+            .strip_prefix(&format!("{target}: "))
+            .map(str::to_owned)
+            .unwrap_or(full);
         if input {
             gantry_traffic::ShiftError::Invalid { target, message }
         } else {
@@ -368,7 +373,7 @@ pub(crate) fn auth_reason(error: &kube::Error) -> String {
 
 /// The first line of an API server's message, at most 300 characters: a
 /// proxy's HTML error page is not a message.
-fn short(message: &str) -> String {
+pub(crate) fn short(message: &str) -> String {
     let line = message.trim().lines().next().unwrap_or_default().trim();
     let mut cut: String = line.chars().take(300).collect();
     if cut.len() < line.len() {
@@ -455,7 +460,12 @@ mod tests {
             server: "https://10.0.0.1:6443".into(),
             reason: "refused".into(),
         }
-        .into_shift_error("t".into());
+        .into_shift_error("o".into());
         assert!(!shift.is_input_error());
+        assert_eq!(
+            shift.to_string(),
+            "o: cannot reach the Kubernetes API server at https://10.0.0.1:6443: refused",
+            "the target once"
+        );
     }
 }
