@@ -28,6 +28,9 @@ const PASSED: &[&str] = &[
     env_vars::GANTRY_MESSAGE,
     env_vars::GANTRY_LOG,
     env_vars::GANTRY_GITHUB_API_URL,
+    // Its deadlines (gantry-gitops's --git-timeout and --github-timeout).
+    "GANTRY_GIT_TIMEOUT",
+    "GANTRY_GITHUB_TIMEOUT",
 ];
 
 /// Other variables the child keeps: what git needs to run and reach the
