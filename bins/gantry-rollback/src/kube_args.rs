@@ -96,10 +96,15 @@ pub(crate) fn mask_credentials(sink: &SecretSink, printer: &mut Printer) -> Resu
 
 impl Cluster {
     /// A client, and the namespace to use. Sends nothing to the cluster.
-    pub(crate) async fn connect(&self) -> Result<(gantry_kube::Client, String), CliError> {
-        let client = gantry_kube::connect_with(&self.options)
-            .await
-            .map_err(kube_error)?;
+    /// The kubeconfig's credentials are masked as soon as it is read,
+    /// whether or not it can be used.
+    pub(crate) async fn connect(
+        &self,
+        printer: &mut Printer,
+    ) -> Result<(gantry_kube::Client, String), CliError> {
+        let connected = gantry_kube::connect_with(&self.options).await;
+        mask_credentials(&self.options.secrets, printer)?;
+        let client = connected.map_err(kube_error)?;
         let namespace = match &self.namespace {
             Some(n) => n.clone(),
             None => check_namespace(client.default_namespace(), "the context's namespace")?,

@@ -63,7 +63,7 @@ pub(crate) fn run(
         let mut steps = Vec::new();
         let mut client = None;
         if target::needs_kube(&spec) {
-            let (connected, namespace) = cluster.connect().await?;
+            let (connected, namespace) = cluster.connect(printer).await?;
             steps = target::kube_steps(&spec, &connected, &namespace, &args.target)?;
             preflight(&connected, &steps).await?;
             client = Some(connected);

@@ -68,7 +68,7 @@ pub(crate) fn run(
         format!("gantry-rollback set-image {}{run}", set.join(" "))
     });
     let done = block_on(async {
-        let (client, namespace) = cluster.connect().await?;
+        let (client, namespace) = cluster.connect(printer).await?;
         let workload = WorkloadRef::parse(&args.workload, &namespace).map_err(kube_error)?;
         let outcome = gantry_kube::set_image(&client, &workload, &images, Some(&cause))
             .await

@@ -62,7 +62,7 @@ pub(crate) fn run(
     let kube = target::kube_args(kube, &spec);
     let cluster = kube.check()?;
     let shifted = block_on(async {
-        let (client, namespace) = cluster.connect().await?;
+        let (client, namespace) = cluster.connect(printer).await?;
         let shifter = target::shifter(traffic, &client, &namespace);
         shifter.set_canary_weight(weight).await.map_err(|e| {
             if e.is_input_error() {

@@ -34,7 +34,7 @@ pub(crate) fn run(
     let cluster = kube.check()?;
     check_workload(&args.workload)?;
     let report = block_on(async {
-        let (client, namespace) = cluster.connect().await?;
+        let (client, namespace) = cluster.connect(printer).await?;
         let workload = WorkloadRef::parse(&args.workload, &namespace).map_err(kube_error)?;
         gantry_kube::wait_for_rollout(&client, &workload, timeout, POLL)
             .await

@@ -65,7 +65,7 @@ pub(crate) fn run(
         )));
     }
     let done = block_on(async {
-        let (client, namespace) = cluster.connect().await?;
+        let (client, namespace) = cluster.connect(printer).await?;
         let workload = WorkloadRef::parse(&args.workload, &namespace).map_err(kube_error)?;
         let undo = gantry_kube::undo(&client, &workload, &target)
             .await
