@@ -188,9 +188,11 @@ cache_complete() {
 # Copy the binaries (and LICENSE*/README* beside them) from <from> into the
 # cache directory <dest>: a staging directory next to <dest> is filled first
 # and renamed into place, then the .complete marker is written, so a reader
-# never sees a half-written directory.
+# never sees a half-written directory. With a third argument, the SHA-256 of
+# each binary is recorded in <dest>.sha256 (source builds, which have no
+# committed checksums).
 commit_to_cache() {
-  local from=$1 dest=$2 parent bin extra
+  local from=$1 dest=$2 record=${3:-} parent bin extra
   parent=$(dirname "$dest")
   mkdir -p "$parent" || fail "$EXIT_FAILED" "cannot create the cache directory $parent"
   staging=$(mktemp -d "$parent/.$(basename "$dest").partial.XXXXXX")
@@ -207,7 +209,10 @@ commit_to_cache() {
     staging=
     return
   fi
-  rm -rf "$dest" "$dest.complete"
+  rm -rf "$dest" "$dest.complete" "$dest.sha256"
+  # The record is made from the very files moved into place (builds are not
+  # always byte-for-byte reproducible), before the marker says "whole".
+  if [[ -n $record ]]; then record_checksums "$staging" "$dest.sha256"; fi
   # GNU mv -T fails instead of moving the directory *into* $dest should a
   # concurrent job create $dest in between; BSD mv (macOS) has no -T.
   if mv --version 2>/dev/null | grep -q GNU; then
@@ -227,6 +232,57 @@ missing_binaries() {
   printf '%s' "$out"
 }
 
+# The SHA-256 a checksum list (sha256sum format) gives for <name>, lower-case;
+# empty when it has no line for it.
+listed_checksum() {
+  awk -v n="$2" '$2 == n || $2 == "*" n { print $1; exit }' "$1" | tr 'A-F' 'a-f'
+}
+
+# Checks every binary in <dir> against the list <file>, where each binary is
+# named <prefix><binary>. Prints the first mismatch (or missing line) and
+# fails; silent when all match.
+verify_binaries() {
+  local dir=$1 list=$2 prefix=$3 bin expected actual
+  for bin in "${BINARIES[@]}"; do
+    expected=$(listed_checksum "$list" "$prefix$bin$exe")
+    if ! [[ $expected =~ ^[0-9a-f]{64}$ ]]; then
+      printf '%s has no checksum for %s' "$list" "$prefix$bin$exe"
+      return 1
+    fi
+    actual=$(sha256_of "$dir/$bin$exe")
+    if [[ $actual != "$expected" ]]; then
+      printf '%s has sha256 %s, but %s expects %s' "$dir/$bin$exe" "$actual" "$(basename "$list")" "$expected"
+      return 1
+    fi
+  done
+}
+
+# Whether <manifest> pins each binary of <top>/ (release manifests written by
+# release.yml do; without those lines only the archive is pinned, and a cached
+# directory cannot be checked, so it is never used).
+pins_binaries() {
+  local manifest=$1 top=$2 bin
+  for bin in "${BINARIES[@]}"; do
+    [[ $(listed_checksum "$manifest" "$top/$bin$exe") =~ ^[0-9a-f]{64}$ ]] || return 1
+  done
+}
+
+# Writes the SHA-256 of every binary in <dir> to <file>, sha256sum format.
+record_checksums() {
+  local dir=$1 file=$2 bin
+  mkdir -p "$(dirname "$file")"
+  : >"$file.tmp"
+  for bin in "${BINARIES[@]}"; do
+    printf '%s  %s\n' "$(sha256_of "$dir/$bin$exe")" "$bin$exe" >>"$file.tmp"
+  done
+  mv -f "$file.tmp" "$file"
+}
+
+# Drops a cache entry that failed its checks, so it is installed afresh.
+discard_cache_entry() {
+  rm -rf "$1" "$1.complete" "$1.sha256"
+}
+
 # --- sources --------------------------------------------------------------------
 
 install_from_release() {
@@ -244,11 +300,24 @@ install_from_release() {
     fail "$EXIT_FAILED" "manifests/$version.sha256 has a malformed checksum for $asset: '$expected'"
   fi
 
+  local top=gantry-$version-$target pinned=false why
+  if pins_binaries "$manifest" "$top"; then pinned=true; fi
   bin_dir=$tool_dir/$version/$arch_dir
+  # A cache hit runs whatever sits in the cache, so it is checked against the
+  # committed checksums every time: pinning the action pins the binaries even
+  # when something wrote to the tool cache after a good install.
   if cache_complete "$bin_dir"; then
-    cache_hit=true
-    info "gantry $version ($target) found in the tool cache: $bin_dir"
-    return
+    if ! $pinned; then
+      notice "manifests/$version.sha256 pins the archive but not each binary, so the cached copy cannot be checked: downloading again"
+      discard_cache_entry "$bin_dir"
+    elif why=$(verify_binaries "$bin_dir" "$manifest" "$top/"); then
+      cache_hit=true
+      info "gantry $version ($target) found in the tool cache, every binary matches manifests/$version.sha256: $bin_dir"
+      return
+    else
+      warn "the tool cache copy of gantry $version does not match manifests/$version.sha256 ($why): it was discarded and is installed again"
+      discard_cache_entry "$bin_dir"
+    fi
   fi
 
   local base url retries curl_args
@@ -297,7 +366,7 @@ install_from_release() {
   fi
   info "sha256 $actual matches manifests/$version.sha256"
 
-  local extracted=$work/extracted top=gantry-$version-$target missing
+  local extracted=$work/extracted missing
   mkdir "$extracted"
   tar -xzf "$archive" -C "$extracted" || {
     endgroup
@@ -307,6 +376,10 @@ install_from_release() {
   if [[ -n $missing ]]; then
     endgroup
     fail "$EXIT_FAILED" "$asset does not contain $top/ with $missing"
+  fi
+  if $pinned && ! why=$(verify_binaries "$extracted/$top" "$manifest" "$top/"); then
+    endgroup
+    fail "$EXIT_FAILED" "$asset matches its checksum but a binary in it does not: $why. Nothing was installed"
   fi
   commit_to_cache "$extracted/$top" "$bin_dir"
   info "installed into $bin_dir"
@@ -346,10 +419,18 @@ install_with_cargo() {
   local fingerprint
   fingerprint=$(source_fingerprint)
   bin_dir=$tool_dir/$version+src.$fingerprint/$arch_dir
+  # No checksum is committed for a source build: the hashes recorded when it
+  # was built are checked instead, which catches a binary replaced or damaged
+  # in the cache on its own (docs/install.md says what this does not cover).
+  local why
   if cache_complete "$bin_dir"; then
-    cache_hit=true
-    info "gantry $version built from this source (src.$fingerprint) found in the tool cache: $bin_dir"
-    return
+    if [[ -f $bin_dir.sha256 ]] && why=$(verify_binaries "$bin_dir" "$bin_dir.sha256" ""); then
+      cache_hit=true
+      info "gantry $version built from this source (src.$fingerprint) found in the tool cache, every binary matches the hashes recorded at build time: $bin_dir"
+      return
+    fi
+    warn "the tool cache copy of gantry $version (src.$fingerprint) does not match the hashes recorded when it was built (${why:-no record}): it was discarded and is built again"
+    discard_cache_entry "$bin_dir"
   fi
 
   local target_dir
@@ -376,7 +457,7 @@ install_with_cargo() {
     endgroup
     fail "$EXIT_FAILED" "cargo build finished but $target_dir/release lacks $missing"
   fi
-  commit_to_cache "$target_dir/release" "$bin_dir"
+  commit_to_cache "$target_dir/release" "$bin_dir" record
   info "installed into $bin_dir"
   endgroup
 }

@@ -13,6 +13,9 @@ else
 fi
 show() { printf '$ %s\n' "$*"; "$@"; }
 
+# shellcheck source=scripts/toolchain.sh
+source scripts/toolchain.sh
+
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 

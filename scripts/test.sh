@@ -7,6 +7,9 @@ cd "$(dirname "$0")/.."
 
 section() { printf '\n==> %s\n' "$*"; }
 
+# shellcheck source=scripts/toolchain.sh
+source scripts/toolchain.sh
+
 section "test rig (registry, Prometheus, git, act, actionlint, zizmor)"
 bash tests/rig/install.sh
 export PATH="$PWD/.rig/venv/bin:$PATH"

@@ -5,8 +5,9 @@
 # on-rollback, one command per line) are trimmed line by line. on-step is
 # one command, kept as written (it may be a multi-line script).
 # The token (github-token, by default the job's) is passed only when
-# deployment statuses are asked for: hook and on-step commands inherit this
-# environment, and should not get a token they were not given.
+# deployment statuses are asked for (gantry-canary keeps it, and every
+# GANTRY_* setting, out of hook and on-step commands; hook-env passes a
+# variable on by name).
 # fail-on decides which decisions fail the step: the binary exits 1 for
 # rollback and 4 for inconclusive, and has already set the decision output
 # either way.
@@ -16,7 +17,7 @@ set -euo pipefail
 . "$(dirname "${BASH_SOURCE[0]}")/../common.sh"
 
 clean_list_vars GANTRY_PROBES GANTRY_PROBE_HEADERS \
-  GANTRY_PRE_ANALYSIS GANTRY_ON_PROMOTE GANTRY_ON_ROLLBACK
+  GANTRY_PRE_ANALYSIS GANTRY_ON_PROMOTE GANTRY_ON_ROLLBACK GANTRY_HOOK_ENV
 
 fail_on=${GANTRY_FAIL_ON:-both}
 unset GANTRY_FAIL_ON

@@ -85,22 +85,22 @@ pub(crate) struct AnalysisArgs {
     #[arg(long, value_name = "DURATION", env = env_vars::GANTRY_INITIAL_DELAY, allow_hyphen_values = true)]
     pub(crate) initial_delay: Option<String>,
 
-    /// Intervals with data needed to promote (at each step with --steps)
-    /// [default: 10].
-    #[arg(long, value_name = "N", env = env_vars::GANTRY_COUNT, value_parser = clap::value_parser!(u32).range(1..=100_000))]
+    /// Passed intervals needed to promote (at each step with --steps); a
+    /// failed interval never counts toward it [default: 10].
+    #[arg(long, value_name = "N", env = env_vars::GANTRY_COUNT, value_parser = clap::value_parser!(u32).range(1..=100_000), allow_hyphen_values = true)]
     pub(crate) count: Option<u32>,
 
     /// Failed intervals, in all, that roll back [default: 1].
-    #[arg(long, value_name = "N", env = env_vars::GANTRY_FAILURE_LIMIT, value_parser = clap::value_parser!(u32).range(1..=100_000))]
+    #[arg(long, value_name = "N", env = env_vars::GANTRY_FAILURE_LIMIT, value_parser = clap::value_parser!(u32).range(1..=100_000), allow_hyphen_values = true)]
     pub(crate) failure_limit: Option<u32>,
 
     /// Failed intervals in a row that roll back.
-    #[arg(long, value_name = "N", env = env_vars::GANTRY_CONSECUTIVE_LIMIT, value_parser = clap::value_parser!(u32).range(1..=100_000))]
+    #[arg(long, value_name = "N", env = env_vars::GANTRY_CONSECUTIVE_LIMIT, value_parser = clap::value_parser!(u32).range(1..=100_000), allow_hyphen_values = true)]
     pub(crate) consecutive_limit: Option<u32>,
 
     /// Intervals with provider errors (Prometheus down) tolerated; one more
     /// ends the analysis inconclusive [default: 3].
-    #[arg(long, value_name = "N", env = env_vars::GANTRY_PROVIDER_ERROR_BUDGET)]
+    #[arg(long, value_name = "N", env = env_vars::GANTRY_PROVIDER_ERROR_BUDGET, allow_hyphen_values = true)]
     pub(crate) provider_error_budget: Option<u32>,
 
     /// How an interval without data counts [default: inconclusive].
@@ -108,7 +108,8 @@ pub(crate) struct AnalysisArgs {
     pub(crate) no_data: Option<NoDataArg>,
 
     /// The hard deadline of the whole analysis (default: the initial delay
-    /// plus twice the time --count intervals take).
+    /// plus twice the time --count intervals take at each step, an interval
+    /// lasting at least the slowest check's time limit).
     #[arg(long, value_name = "DURATION", env = env_vars::GANTRY_DEADLINE, allow_hyphen_values = true)]
     pub(crate) deadline: Option<String>,
 
@@ -143,6 +144,18 @@ pub(crate) struct AnalysisArgs {
     #[arg(long = "kube-context", value_name = "NAME", env = env_vars::GANTRY_KUBE_CONTEXT)]
     pub(crate) kube_context: Option<String>,
 
+    /// Deadline of reaching the Kubernetes API server for the workload
+    /// check, at the start and at each interval [default: 15s].
+    // The variable's constant comes with gantry-kube's own deadline (its
+    // owner adds it to env_vars.rs); the same name meanwhile.
+    #[arg(
+        long,
+        value_name = "DURATION",
+        env = "GANTRY_KUBE_TIMEOUT",
+        allow_hyphen_values = true
+    )]
+    pub(crate) kube_timeout: Option<String>,
+
     /// Canary traffic steps in percent, e.g. `10,25,50,100`: the analysis
     /// runs (--count intervals) at each weight before the next; rollback
     /// sets the weight back to 0. Needs --on-step or --step-webhook.
@@ -172,9 +185,24 @@ pub(crate) struct AnalysisArgs {
     #[arg(long, value_name = "COMMAND", env = env_vars::GANTRY_ON_ROLLBACK, value_delimiter = '\n')]
     pub(crate) on_rollback: Vec<String>,
 
-    /// Time limit of each hook and traffic shift [default: 60s for hooks, 30s for shifts].
+    /// A variable of this environment passed to hook and traffic-shift
+    /// commands although gantry keeps it from them (its credentials, such
+    /// as GANTRY_TOKEN or GITHUB_TOKEN, and any GANTRY_* setting); one name
+    /// per flag, or several separated by commas or newlines.
+    #[arg(long = "hook-env", value_name = "NAME", env = env_vars::GANTRY_HOOK_ENV, value_delimiter = '\n')]
+    pub(crate) hook_env: Vec<String>,
+
+    /// Time limit of each hook command and traffic-shift command (and of
+    /// webhooks, without --webhook-timeout) [default: 60s for hooks, 30s
+    /// for shifts].
     #[arg(long, value_name = "DURATION", env = env_vars::GANTRY_HOOK_TIMEOUT, allow_hyphen_values = true)]
     pub(crate) hook_timeout: Option<String>,
+
+    /// Deadline of each webhook call (webhook hooks, --step-webhook,
+    /// --abort-webhook) that sets none in the spec; an answer is read up to
+    /// 64 KiB [default: 10s].
+    #[arg(long, value_name = "DURATION", env = env_vars::GANTRY_WEBHOOK_TIMEOUT, allow_hyphen_values = true)]
+    pub(crate) webhook_timeout: Option<String>,
 
     /// Webhook polled every interval: a 2xx answer rolls back at once
     /// (Flagger's rollback hook); 4xx carries on; errors are provider errors.

@@ -9,7 +9,11 @@
 
 use gantry_analysis::Verdict;
 use gantry_cli::{CliError, env_vars};
-use gantry_github::{DeploymentState, GitHub, NewDeployment, NewDeploymentStatus, Repository};
+use std::time::Duration;
+
+use gantry_github::{
+    DeploymentState, GitHub, NewDeployment, NewDeploymentStatus, Repository, RetryPolicy,
+};
 use gantry_runner::Printer;
 
 #[derive(Debug, clap::Args)]
@@ -38,6 +42,32 @@ pub(crate) struct DeploymentArgs {
     /// The repository, `OWNER/NAME` (default: GITHUB_REPOSITORY).
     #[arg(long, value_name = "OWNER/NAME", env = env_vars::GANTRY_GITHUB_REPOSITORY)]
     github_repository: Option<String>,
+
+    /// Deadline of each GitHub API request (tried twice at most; once
+    /// GitHub has not answered, no further status is sent) [default: 10s].
+    // The variable's constant comes with gantry-github's own deadline
+    // (its owner adds it to env_vars.rs); the same name meanwhile.
+    #[arg(
+        long,
+        value_name = "DURATION",
+        env = "GANTRY_GITHUB_TIMEOUT",
+        allow_hyphen_values = true
+    )]
+    github_timeout: Option<String>,
+}
+
+/// The default of `--github-timeout`.
+const DEFAULT_GITHUB_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// Statuses report the analysis, never hold it up: two tries, short
+/// back-off, and no waiting on a rate limit longer than one request.
+fn retry_policy(timeout: Duration) -> RetryPolicy {
+    RetryPolicy {
+        attempts: 2,
+        base: Duration::from_millis(500),
+        max_delay: Duration::from_secs(2),
+        max_wait: timeout,
+    }
 }
 
 /// Reports the analysis on a deployment.
@@ -49,6 +79,9 @@ pub(crate) struct Tracker {
     create: Option<NewDeployment>,
     log_url: Option<String>,
     environment_url: Option<String>,
+    /// Set when GitHub did not answer: later statuses are not tried (each
+    /// would wait as long again, and a status never decides anything).
+    silent: bool,
 }
 
 fn usage(message: String) -> CliError {
@@ -64,6 +97,12 @@ impl DeploymentArgs {
             .as_deref()
             .map(str::trim)
             .filter(|e| !e.is_empty());
+        let timeout = self
+            .github_timeout
+            .as_deref()
+            .map(|t| gantry_cli::parse_duration("--github-timeout", t, false))
+            .transpose()?
+            .unwrap_or(DEFAULT_GITHUB_TIMEOUT);
         if environment.is_none() && self.deployment_id.is_none() {
             return Ok(None);
         }
@@ -118,14 +157,18 @@ impl DeploymentArgs {
                     .map(|_| u.to_owned())
                     .ok_or_else(|| {
                         usage(format!(
-                            "invalid --environment-url `{u}`: expected an http:// or https:// URL"
+                            "invalid --environment-url `{}`: expected an http:// or https:// URL",
+                            crate::plan::shown_url(u)
                         ))
                     })
             })
             .transpose()?;
         let api_url = given(&self.github_api_url, "GITHUB_API_URL")
             .unwrap_or_else(|| gantry_github::DEFAULT_API_URL.to_owned());
-        let github = GitHub::new(&gantry_github::Config::new(&api_url, token)).map_err(|e| {
+        let mut config = gantry_github::Config::new(&api_url, token);
+        config.timeout = timeout;
+        config.retry = retry_policy(timeout);
+        let github = GitHub::new(&config).map_err(|e| {
             if e.is_input() {
                 CliError::usage(e)
             } else {
@@ -150,6 +193,7 @@ impl DeploymentArgs {
             create,
             log_url,
             environment_url,
+            silent: false,
         }))
     }
 }
@@ -176,6 +220,7 @@ impl Tracker {
                         &format!("could not create the GitHub deployment (the analysis goes on without statuses): {error}"),
                         None,
                     )?;
+                    self.silent = no_answer(&error);
                     return Ok(());
                 }
             }
@@ -207,6 +252,16 @@ impl Tracker {
         let Some(id) = self.id else {
             return Ok(());
         };
+        if self.silent {
+            printer.warning(
+                &format!(
+                    "GitHub deployment {id} not set to {}: GitHub did not answer before",
+                    state.as_str()
+                ),
+                None,
+            )?;
+            return Ok(());
+        }
         let status = NewDeploymentStatus {
             state,
             description: description.to_owned(),
@@ -224,7 +279,14 @@ impl Tracker {
                 ),
                 None,
             )?;
+            self.silent = no_answer(&error);
         }
         Ok(())
     }
+}
+
+/// GitHub gave no answer (a timeout, a refused connection, a flood), as
+/// opposed to an answer refusing the request.
+fn no_answer(error: &gantry_github::Error) -> bool {
+    matches!(error, gantry_github::Error::Transport { .. })
 }

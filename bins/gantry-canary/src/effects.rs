@@ -3,6 +3,7 @@
 //! Planned from the flags and the spec (checked before anything runs), and
 //! run from the loop, each run recorded as an [`Event`] for the report.
 
+use std::collections::BTreeMap;
 use std::path::Path;
 use std::time::{Duration, Instant};
 
@@ -58,6 +59,18 @@ pub(crate) fn plan(
         .as_deref()
         .map(|t| parse_duration("--hook-timeout", t, false))
         .transpose()?;
+    // A webhook call's deadline, when the spec sets none for it: the
+    // webhook flag, else the hook flag (which covered webhooks before
+    // there was one), else 10 s. Commands keep the longer hook and shift
+    // defaults: a smoke test takes time, an HTTP answer should not.
+    let webhook_timeout = args
+        .webhook_timeout
+        .as_deref()
+        .map(|t| parse_duration("--webhook-timeout", t, false))
+        .transpose()?
+        .or(flag_timeout)
+        .unwrap_or(gantry_hooks::DEFAULT_WEBHOOK_TIMEOUT);
+    let pass = pass_through(&args.hook_env, printer)?;
     let spec_duration = |name: &str, text: &Option<String>| {
         text.as_deref()
             .map(|t| parse_duration(&field(name), t, false))
@@ -74,42 +87,70 @@ pub(crate) fn plan(
         (None, None) => None,
     };
     let client = gantry_checks::client().map_err(CliError::external)?;
-    let flag_shifter = |timeout: Duration| -> Result<Option<Box<dyn TrafficShifter>>, CliError> {
-        if let Some(command) = args.on_step.as_deref().filter(|c| !c.trim().is_empty()) {
-            let shifter = CommandShifter::new(command, timeout).map_err(invalid)?;
-            return Ok(Some(Box::new(shifter)));
-        }
-        if let Some(url) = args
-            .step_webhook
-            .as_deref()
-            .filter(|u| !u.trim().is_empty())
-        {
-            http_url("--step-webhook", url)?;
-            let shifter = WebhookShifter::new(client.clone(), url, &Default::default(), timeout)
-                .map_err(invalid)?;
-            return Ok(Some(Box::new(shifter)));
-        }
-        Ok(None)
-    };
+    let mut secrets: Vec<String> = Vec::new();
+    let mut flag_shifter =
+        |timeout: Duration| -> Result<Option<Box<dyn TrafficShifter>>, CliError> {
+            if let Some(command) = args.on_step.as_deref().filter(|c| !c.trim().is_empty()) {
+                let shifter = CommandShifter::new(command, timeout)
+                    .map_err(invalid)?
+                    .with_pass(pass.clone());
+                return Ok(Some(Box::new(shifter)));
+            }
+            if let Some(url) = args
+                .step_webhook
+                .as_deref()
+                .filter(|u| !u.trim().is_empty())
+            {
+                http_url("--step-webhook", url)?;
+                let shifter =
+                    WebhookShifter::new(client.clone(), url, &Default::default(), webhook_timeout)
+                        .map_err(invalid)?;
+                secrets.extend(shifter.endpoint().secrets().iter().cloned());
+                return Ok(Some(Box::new(shifter)));
+            }
+            Ok(None)
+        };
     let mut shifter = flag_shifter(flag_timeout.unwrap_or(DEFAULT_SHIFT_TIMEOUT))?;
+    for secret in &secrets {
+        printer.mask(secret)?;
+    }
     if shifter.is_none()
         && let Some(traffic) = &spec.traffic
     {
-        let timeout = spec_duration("traffic.timeout", &traffic.timeout)?
-            .or(flag_timeout)
-            .unwrap_or(DEFAULT_SHIFT_TIMEOUT);
+        let traffic_timeout = spec_duration("traffic.timeout", &traffic.timeout)?;
         shifter = match (&traffic.command, &traffic.webhook) {
-            (Some(command), None) => Some(Box::new(
-                CommandShifter::new(command, timeout).map_err(invalid)?,
-            )),
+            (Some(command), None) => {
+                let env = command_env(&field("traffic.env"), &traffic.env, printer)?;
+                Some(Box::new(
+                    CommandShifter::new(
+                        command,
+                        traffic_timeout
+                            .or(flag_timeout)
+                            .unwrap_or(DEFAULT_SHIFT_TIMEOUT),
+                    )
+                    .map_err(invalid)?
+                    .with_env(env)
+                    .with_pass(pass.clone()),
+                ))
+            }
+            (None, Some(_)) if !traffic.env.is_empty() => {
+                return Err(usage(format!(
+                    "{}: `env` is for a `command`; a webhook gets no environment",
+                    field("traffic.env")
+                )));
+            }
             (None, Some(hook)) => {
                 http_url(&field("traffic.webhook.url"), &hook.url)?;
-                let timeout =
-                    spec_duration("traffic.webhook.timeout", &hook.timeout)?.unwrap_or(timeout);
-                Some(Box::new(
+                let timeout = spec_duration("traffic.webhook.timeout", &hook.timeout)?
+                    .or(traffic_timeout)
+                    .unwrap_or(webhook_timeout);
+                let shifter =
                     WebhookShifter::new(client.clone(), &hook.url, &hook.headers, timeout)
-                        .map_err(invalid)?,
-                ))
+                        .map_err(invalid)?;
+                for secret in shifter.endpoint().secrets() {
+                    printer.mask(secret)?;
+                }
+                Some(Box::new(shifter))
             }
             _ => {
                 return Err(usage(format!(
@@ -143,7 +184,15 @@ pub(crate) fn plan(
         let action = match (&hook.command, &hook.webhook) {
             (Some(shell), None) => Action::Command {
                 shell: shell.clone(),
+                env: command_env(&field(&at("env")), &hook.env, printer)?,
+                pass: pass.clone(),
             },
+            (None, Some(_)) if !hook.env.is_empty() => {
+                return Err(usage(format!(
+                    "{}: `env` is for a `command`; a webhook gets no environment",
+                    field(&at("env"))
+                )));
+            }
             (None, Some(webhook)) => Action::Webhook {
                 url: webhook.url.clone(),
                 headers: webhook.headers.clone(),
@@ -163,7 +212,11 @@ pub(crate) fn plan(
                 .map(|w| spec_duration(&at("webhook.timeout"), &w.timeout))
                 .transpose()?
                 .flatten())
-            .unwrap_or(hook_timeout);
+            .unwrap_or(if hook.webhook.is_some() {
+                webhook_timeout
+            } else {
+                hook_timeout
+            });
         let phase = match hook.phase {
             HookPhase::PreAnalysis => Phase::PreAnalysis,
             HookPhase::Step => Phase::Step,
@@ -191,6 +244,8 @@ pub(crate) fn plan(
                 phase,
                 action: Action::Command {
                     shell: shell.to_owned(),
+                    env: BTreeMap::new(),
+                    pass: pass.clone(),
                 },
                 timeout: hook_timeout,
             };
@@ -203,13 +258,12 @@ pub(crate) fn plan(
         (Some(url), _) if !url.trim().is_empty() => Some(AbortWebhook {
             url: url.trim().to_owned(),
             headers: Default::default(),
-            timeout: flag_timeout.unwrap_or(gantry_hooks::DEFAULT_WEBHOOK_TIMEOUT),
+            timeout: webhook_timeout,
         }),
         (_, Some(webhook)) => Some(AbortWebhook {
             url: webhook.url.clone(),
             headers: webhook.headers.clone(),
-            timeout: spec_duration("abort.timeout", &webhook.timeout)?
-                .unwrap_or(gantry_hooks::DEFAULT_WEBHOOK_TIMEOUT),
+            timeout: spec_duration("abort.timeout", &webhook.timeout)?.unwrap_or(webhook_timeout),
         }),
         _ => None,
     };
@@ -231,6 +285,69 @@ pub(crate) fn plan(
         hooks,
         abort,
     })
+}
+
+/// Whether `name` can be a variable's name.
+fn is_variable_name(name: &str) -> bool {
+    let mut chars = name.chars();
+    chars
+        .next()
+        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
+}
+
+/// `--hook-env`: the names (one per flag, or separated by commas, spaces
+/// or newlines) of variables passed through to commands. The values of
+/// credentials among them are masked: they are about to reach a child's
+/// output.
+fn pass_through(raw: &[String], printer: &mut Printer) -> Result<Vec<String>, CliError> {
+    let mut names: Vec<String> = Vec::new();
+    for name in raw
+        .iter()
+        .flat_map(|r| r.split(|c: char| c == ',' || c.is_whitespace()))
+        .filter(|n| !n.is_empty())
+    {
+        if !is_variable_name(name) {
+            return Err(usage(format!(
+                "invalid --hook-env `{name}`: expected a variable's name (letters, digits and _), e.g. GH_TOKEN"
+            )));
+        }
+        if !names.iter().any(|n| n == name) {
+            names.push(name.to_owned());
+        }
+    }
+    for name in &names {
+        if (gantry_traffic::exec::CREDENTIALS.contains(&name.as_str())
+            || gantry_checks::is_sensitive_name(name))
+            && let Some(value) = printer.env().var(name).map(str::to_owned)
+        {
+            printer.mask(&value)?;
+        }
+    }
+    Ok(names)
+}
+
+/// A command's `env:` from the spec: names that can be variables, values
+/// without NUL; secret-looking ones masked.
+fn command_env(
+    field: &str,
+    env: &BTreeMap<String, String>,
+    printer: &mut Printer,
+) -> Result<BTreeMap<String, String>, CliError> {
+    for (name, value) in env {
+        if !is_variable_name(name) {
+            return Err(usage(format!(
+                "{field}: `{name}` is not a variable's name (letters, digits and _)"
+            )));
+        }
+        if value.contains('\0') {
+            return Err(usage(format!("{field}.{name}: the value holds a NUL byte")));
+        }
+        if gantry_checks::is_sensitive_name(name) && !value.trim().is_empty() {
+            printer.mask(value)?;
+        }
+    }
+    Ok(env.clone())
 }
 
 /// Run the hooks of `phase` one after the other; the first failure stops

@@ -16,7 +16,8 @@ use gantry_spec::canary::{self as spec, CanarySpec, CheckSpec};
 use gantry_traffic::TrafficShifter;
 
 use crate::args::{AnalysisArgs, NoDataArg};
-use crate::effects;
+use crate::kube_check::{self, DEFAULT_KUBE_TIMEOUT, KubeDeadline};
+use crate::{effects, outputs};
 
 const DEFAULT_INTERVAL: Duration = Duration::from_secs(10);
 const DEFAULT_COUNT: u32 = 10;
@@ -65,6 +66,16 @@ impl AnalysisArgs {
         let file = self.spec.as_deref().unwrap_or(Path::new("spec"));
         let from_spec = SpecFile(file);
         mask_spec_secrets(&spec, printer)?;
+        check_outputs(self.report.as_deref(), printer)?;
+        for (index, check) in spec.checks.iter().enumerate() {
+            if let CheckSpec::Kubernetes(kube) = check {
+                kube_check::prepare_kubeconfig(
+                    &format!("{} checks[{index}].kubeconfig", file.display()),
+                    kube.kubeconfig.as_deref().map(Path::new),
+                    printer,
+                )?;
+            }
+        }
 
         let durations = Durations::merge(self, &spec, from_spec)?;
         let baseline_version = self
@@ -81,6 +92,11 @@ impl AnalysisArgs {
                 file,
                 &baseline_version,
             )?);
+        }
+        for check in &checks {
+            for secret in check.secrets() {
+                printer.mask(&secret)?;
+            }
         }
         checks.extend(self.checks_from_flags(&durations, printer)?);
         if checks.is_empty() {
@@ -126,10 +142,26 @@ impl AnalysisArgs {
         }
         let effects = effects::plan(self, &spec, file, printer)?;
         let step_count = effects.steps.as_ref().map_or(1, |(s, _)| s.len() as u32);
+        // An interval lasts its length, or as long as its slowest check
+        // may take when that is longer (a 5 s probe timeout every 1 s):
+        // the default deadline leaves room for twice the intervals needed.
+        let slowest = checks
+            .iter()
+            .map(|check| match check {
+                Check::Http(probe) => probe.timeout,
+                Check::Prometheus(query) => query.timeout,
+                // The canary's and the baseline's queries, one after the other.
+                Check::Judge(judge) => judge.timeout.saturating_mul(2),
+                Check::Plugged(_) => durations.kube_timeout,
+            })
+            .chain(effects.abort.as_ref().map(|a| a.timeout))
+            .max()
+            .unwrap_or_default();
         let deadline = durations.deadline.unwrap_or_else(|| {
             durations.initial_delay
                 + durations
                     .interval
+                    .max(slowest)
                     .saturating_mul(count.saturating_mul(2).saturating_mul(step_count))
         });
         let templating = Templating {
@@ -157,24 +189,7 @@ impl AnalysisArgs {
         durations: &Durations,
         printer: &mut Printer,
     ) -> Result<Vec<Check>, CliError> {
-        let headers: Vec<(String, String)> = self
-            .headers
-            .iter()
-            .map(|h| h.trim())
-            .filter(|h| !h.is_empty())
-            .map(|h| match h.split_once(':') {
-                Some((name, value)) if !name.trim().is_empty() => {
-                    Ok((name.trim().to_owned(), value.trim().to_owned()))
-                }
-                _ => Err(usage(format!(
-                    "invalid --header `{}`: expected `Name: value`",
-                    h.split(':').next().unwrap_or(h)
-                ))),
-            })
-            .collect::<Result<_, _>>()?;
-        for (_, value) in &headers {
-            printer.mask(value)?;
-        }
+        let headers = headers(&self.headers, printer)?;
         if let Some(token) = &self.prometheus_token {
             printer.mask(token)?;
         }
@@ -266,22 +281,96 @@ impl AnalysisArgs {
             .map(str::trim)
             .filter(|w| !w.is_empty())
         {
-            checks.push(Check::Plugged(Arc::new(RolloutCheck::new(
-                workload,
-                self.canary_namespace
-                    .clone()
-                    .filter(|n| !n.trim().is_empty()),
-                self.kubeconfig.clone(),
-                self.kube_context.clone(),
+            kube_check::prepare_kubeconfig("--kubeconfig", self.kubeconfig.as_deref(), printer)?;
+            checks.push(Check::Plugged(Arc::new(KubeDeadline::new(
+                RolloutCheck::new(
+                    workload,
+                    self.canary_namespace
+                        .clone()
+                        .filter(|n| !n.trim().is_empty()),
+                    self.kubeconfig.clone(),
+                    self.kube_context.clone(),
+                ),
+                durations.kube_timeout,
             ))));
         }
         for check in &checks {
+            for secret in check.secrets() {
+                printer.mask(&secret)?;
+            }
             check
                 .validate()
                 .map_err(|e| CliError::usage(anyhow::Error::new(e)))?;
         }
         Ok(checks)
     }
+}
+
+/// The `--header` values, `Name: value` each; every value masked before
+/// anything can print it. A malformed one is refused by its position,
+/// never echoed: it may be a bare token.
+fn headers(raw: &[String], printer: &mut Printer) -> Result<Vec<(String, String)>, CliError> {
+    let mut headers = Vec::new();
+    for (index, header) in raw
+        .iter()
+        .map(|h| h.trim())
+        .filter(|h| !h.is_empty())
+        .enumerate()
+    {
+        match header.split_once(':') {
+            Some((name, value)) if !name.trim().is_empty() => {
+                let value = value.trim();
+                if !value.is_empty() {
+                    printer.mask(value)?;
+                    // `Bearer TOKEN`: the token may be printed alone.
+                    if let Some((_, token)) = value.split_once(' ')
+                        && !token.trim().is_empty()
+                    {
+                        printer.mask(token.trim())?;
+                    }
+                }
+                headers.push((name.trim().to_owned(), value.to_owned()));
+            }
+            _ => {
+                printer.mask(header)?;
+                return Err(usage(format!(
+                    "invalid --header (the {}): expected `Name: value`; it is not shown, as it may hold a secret",
+                    ordinal(index + 1)
+                )));
+            }
+        }
+    }
+    Ok(headers)
+}
+
+fn ordinal(n: usize) -> String {
+    let suffix = match (n % 10, n % 100) {
+        (1, r) if r != 11 => "st",
+        (2, r) if r != 12 => "nd",
+        (3, r) if r != 13 => "rd",
+        _ => "th",
+    };
+    format!("{n}{suffix}")
+}
+
+/// `--report`, and under GitHub Actions the step's output and summary
+/// files: writable before anything happens (they are written last).
+fn check_outputs(report: Option<&Path>, printer: &Printer) -> Result<(), CliError> {
+    if let Some(report) = report {
+        outputs::check_writable("--report", report)?;
+    }
+    if printer.is_github_actions() {
+        let env = printer.env();
+        for (name, path) in [
+            ("GITHUB_OUTPUT", env.output_file()),
+            ("GITHUB_STEP_SUMMARY", env.step_summary_file()),
+        ] {
+            if let Some(path) = path {
+                outputs::check_writable(name, &path)?;
+            }
+        }
+    }
+    Ok(())
 }
 
 /// The durations, flag over spec over default.
@@ -291,6 +380,7 @@ struct Durations {
     deadline: Option<Duration>,
     probe_timeout: Duration,
     latency_limit: Option<Duration>,
+    kube_timeout: Duration,
 }
 
 impl Durations {
@@ -320,6 +410,8 @@ impl Durations {
             probe_timeout: pick(&args.probe_timeout, &None, "probe-timeout", false)?
                 .unwrap_or(gantry_checks::DEFAULT_HTTP_TIMEOUT),
             latency_limit: pick(&args.latency_limit, &None, "latency-limit", false)?,
+            kube_timeout: pick(&args.kube_timeout, &None, "kube-timeout", false)?
+                .unwrap_or(DEFAULT_KUBE_TIMEOUT),
         })
     }
 }
@@ -439,7 +531,7 @@ fn check_from_spec(
                 kube.context.clone(),
             );
             check.name = kube.name.clone();
-            Check::Plugged(Arc::new(check))
+            Check::Plugged(Arc::new(KubeDeadline::new(check, durations.kube_timeout)))
         }
     };
     built
@@ -512,15 +604,33 @@ fn pick(flag: &Option<String>, field: &Option<String>) -> String {
     flag.clone().or_else(|| field.clone()).unwrap_or_default()
 }
 
+/// An `http(s)://` URL with a host; the message shows a bad one without
+/// its user name and password.
 pub(crate) fn http_url(name: &str, raw: &str) -> Result<url::Url, CliError> {
     url::Url::parse(raw.trim())
         .ok()
         .filter(|u| matches!(u.scheme(), "http" | "https") && u.host_str().is_some())
         .ok_or_else(|| {
             usage(format!(
-                "invalid {name} `{raw}`: expected an http:// or https:// URL"
+                "invalid {name} `{}`: expected an http:// or https:// URL",
+                shown_url(raw.trim())
             ))
         })
+}
+
+/// A URL as given, for a message: credentials masked, also in text that is
+/// not a URL (`user:token@host/x` has no scheme to find them by).
+pub(crate) fn shown_url(raw: &str) -> String {
+    let shown = gantry_http::display_url_str(raw);
+    let (scheme, rest) = match shown.split_once("://") {
+        Some((scheme, rest)) => (format!("{scheme}://"), rest.to_owned()),
+        None => (String::new(), shown.clone()),
+    };
+    let authority_end = rest.find('/').unwrap_or(rest.len());
+    match rest[..authority_end].rfind('@') {
+        Some(at) if &rest[..at] != "***" => format!("{scheme}***{}", &rest[at..]),
+        _ => format!("{scheme}{rest}"),
+    }
 }
 
 fn method(name: &str, text: &str) -> Result<reqwest::Method, CliError> {

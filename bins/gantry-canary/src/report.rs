@@ -4,7 +4,7 @@
 
 use std::time::Duration;
 
-use gantry_analysis::{CheckOutcome, Decision, IntervalOutcome};
+use gantry_analysis::{CheckOutcome, Decision, IntervalOutcome, NoDataPolicy, Tally};
 use gantry_checks::Measurement;
 use gantry_cli::{CliError, ResultExt};
 use gantry_runner::{Printer, Summary};
@@ -21,6 +21,35 @@ fn verdict_word(outcome: CheckOutcome) -> &'static str {
         CheckOutcome::NoData => "no data",
         CheckOutcome::ProviderError => "provider error",
     }
+}
+
+/// What the decision rests on, in one sentence: only passed intervals
+/// count toward promotion.
+fn progress(plan: &Plan, step: Tally) -> String {
+    let p = &plan.policy;
+    format!(
+        "{} of {} passed interval(s) needed to promote{}; {} failed (rollback at {}{}); {} with provider errors (budget {}); {} without data (counted as {}).",
+        step.passed,
+        p.count,
+        if plan.steps.is_some() {
+            " at the last step"
+        } else {
+            ""
+        },
+        step.failed,
+        p.failure_limit,
+        p.consecutive_limit
+            .map(|c| format!(", or {c} in a row"))
+            .unwrap_or_default(),
+        step.provider_errors,
+        p.provider_error_budget,
+        step.no_data,
+        match p.no_data {
+            NoDataPolicy::Fail => "failed",
+            NoDataPolicy::Pass => "passed",
+            NoDataPolicy::Inconclusive => "neither",
+        },
+    )
 }
 
 pub(crate) fn interval_word(outcome: IntervalOutcome) -> &'static str {
@@ -57,6 +86,7 @@ pub(crate) fn finish(
         decision,
         history,
         tally,
+        step_tally,
         events,
         elapsed,
     } = watched;
@@ -88,6 +118,19 @@ pub(crate) fn finish(
             "failed": tally.failed,
             "provider_errors": tally.provider_errors,
             "no_data": tally.no_data,
+        },
+        // The analysis that decided (the last step's): only passed
+        // intervals count toward `required`.
+        "progress": {
+            "passed": step_tally.passed,
+            "required": plan.policy.count,
+            "failed": step_tally.failed,
+            "failure_limit": plan.policy.failure_limit,
+            "consecutive_failed": step_tally.consecutive,
+            "consecutive_limit": plan.policy.consecutive_limit,
+            "provider_errors": step_tally.provider_errors,
+            "provider_error_budget": plan.policy.provider_error_budget,
+            "no_data": step_tally.no_data,
         },
         "policy": {
             "interval_seconds": plan.interval.as_secs_f64(),
@@ -122,19 +165,21 @@ pub(crate) fn finish(
         "report",
         &serde_json::to_string(&report).unwrap_or_default(),
     )?;
-    printer.summary(&summary(plan, decision, history, events))?;
+    printer.summary(&summary(plan, decision, *step_tally, history, events))?;
     Ok(())
 }
 
 fn summary(
     plan: &Plan,
     decision: &Decision,
+    step: Tally,
     history: &[IntervalRecord],
     events: &[Event],
 ) -> Summary {
     let mut s = Summary::new();
     s.heading(3, &format!("gantry-canary: {}", decision.verdict.as_str()));
     s.paragraph(&decision.reason);
+    s.paragraph(&progress(plan, step));
     let names: Vec<String> = plan.checks.iter().map(|c| c.name()).collect();
     let rows: Vec<Vec<String>> = names
         .iter()

@@ -38,6 +38,8 @@ pub(crate) struct Watched {
     pub(crate) history: Vec<IntervalRecord>,
     /// Over every step.
     pub(crate) tally: Tally,
+    /// The analysis that made the decision (the last step's).
+    pub(crate) step_tally: Tally,
     pub(crate) events: Vec<Event>,
     pub(crate) elapsed: Duration,
 }
@@ -51,6 +53,13 @@ pub(crate) fn run(
         .enable_all()
         .build()
         .map_err(|e| CliError::external(anyhow::anyhow!("cannot start the async runtime: {e}")))?;
+    let client = gantry_checks::client().map_err(CliError::external)?;
+    // Prometheus must answer, and every query must parse, before anything
+    // is written anywhere (the GitHub deployment included) and before the
+    // first hook: a typo is bad input (exit 2), an unreachable Prometheus
+    // an outside failure (exit 3), not provider errors interval after
+    // interval.
+    runtime.block_on(preflight(plan, &client))?;
     // The GitHub client blocks on a runtime of its own: it is used outside
     // this one, before and after the analysis.
     if let Some(tracker) = tracker.as_mut() {
@@ -61,7 +70,7 @@ pub(crate) fn run(
         );
         tracker.start(&what, printer)?;
     }
-    let watched = match runtime.block_on(watch(plan, printer)) {
+    let watched = match runtime.block_on(watch(plan, &client, printer)) {
         Ok(watched) => watched,
         Err(error) => {
             if let Some(tracker) = tracker.as_mut() {
@@ -109,21 +118,25 @@ fn add(total: &mut Tally, step: Tally) {
     total.no_data += step.no_data;
 }
 
-async fn watch(plan: &Plan, printer: &mut Printer) -> Result<Watched, CliError> {
-    let client = gantry_checks::client().map_err(CliError::external)?;
-    // Prometheus must answer, and every query must parse, before the first
-    // interval: a typo is bad input (exit 2), an unreachable Prometheus an
-    // outside failure (exit 3), not provider errors interval after interval.
+async fn preflight(plan: &Plan, client: &reqwest::Client) -> Result<(), CliError> {
     for check in &plan.checks {
         check
-            .preflight(&client, &plan.templating)
+            .preflight(client, &plan.templating)
             .await
             .map_err(check_error)?;
     }
+    Ok(())
+}
+
+async fn watch(
+    plan: &Plan,
+    client: &reqwest::Client,
+    printer: &mut Printer,
+) -> Result<Watched, CliError> {
     let started = Instant::now();
     let deadline = started + plan.deadline;
     printer.info(&format!(
-        "watching {} check(s) every {:?}: promote after {} interval(s) with data{}, roll back at {} failed{}; provider-error budget {}, no data counts as {:?}; deadline {:?}",
+        "watching {} check(s) every {:?}: promote after {} passed interval(s){}, roll back at {} failed{}; provider-error budget {}, no data counts as {:?}; deadline {:?}",
         plan.checks.len(),
         plan.interval,
         plan.policy.count,
@@ -151,7 +164,7 @@ async fn watch(plan: &Plan, printer: &mut Printer) -> Result<Watched, CliError> 
     if let Some(failed) = effects::run_hooks(
         &plan.hooks,
         Phase::PreAnalysis,
-        &client,
+        client,
         &context,
         started,
         &mut events,
@@ -165,7 +178,7 @@ async fn watch(plan: &Plan, printer: &mut Printer) -> Result<Watched, CliError> 
         )));
     }
     if decided.is_none() {
-        decided = enter_step(plan, 0, &client, started, &mut events, printer).await?;
+        decided = enter_step(plan, 0, client, started, &mut events, printer).await?;
     }
     if decided.is_none() && !plan.initial_delay.is_zero() {
         printer.info(&format!(
@@ -193,17 +206,21 @@ async fn watch(plan: &Plan, printer: &mut Printer) -> Result<Watched, CliError> 
             futures_util::future::join_all(
                 plan.checks
                     .iter()
-                    .map(|c| c.measure(&client, &plan.templating)),
+                    .map(|c| c.measure(client, &plan.templating)),
             ),
             async {
                 match &plan.abort {
-                    Some(abort) => Some(abort.poll(&client, &context).await),
+                    Some(abort) => Some(abort.poll(client, &context).await),
                     None => None,
                 }
             },
         );
         // No measurement outlives the deadline.
         let Ok((mut measurements, abort)) = tokio::time::timeout(deadline - now, all).await else {
+            printer.info(&format!(
+                "the deadline came while interval {} was still measuring (a check or the abort webhook had not answered)",
+                tally.intervals + analysis.tally().intervals + 1
+            ))?;
             break analysis.deadline();
         };
         let mut abort_reason = None;
@@ -244,9 +261,10 @@ async fn watch(plan: &Plan, printer: &mut Printer) -> Result<Watched, CliError> 
         let step_decision = analysis.record(outcome).cloned();
         let t = analysis.tally();
         printer.info(&format!(
-            "  interval {number}: {}; so far {} passed, {} failed, {} provider error(s), {} without data{}",
+            "  interval {number}: {}; so far {} passed of {} needed, {} failed, {} provider error(s), {} without data{}",
             report::interval_word(outcome),
             t.passed,
+            plan.policy.count,
             t.failed,
             t.provider_errors,
             t.no_data,
@@ -272,8 +290,7 @@ async fn watch(plan: &Plan, printer: &mut Printer) -> Result<Watched, CliError> 
                     add(&mut tally, analysis.tally());
                     analysis = Analysis::new(plan.policy);
                     step = index;
-                    decided =
-                        enter_step(plan, step, &client, started, &mut events, printer).await?;
+                    decided = enter_step(plan, step, client, started, &mut events, printer).await?;
                     if decided.is_some() {
                         continue;
                     }
@@ -287,12 +304,14 @@ async fn watch(plan: &Plan, printer: &mut Printer) -> Result<Watched, CliError> 
         let wake = next.max(Instant::now()).min(deadline);
         tokio::time::sleep_until(tokio::time::Instant::from_std(wake)).await;
     };
-    add(&mut tally, analysis.tally());
-    let decision = conclude(plan, decision, &client, started, &mut events, printer).await?;
+    let step_tally = analysis.tally();
+    add(&mut tally, step_tally);
+    let decision = conclude(plan, decision, client, started, &mut events, printer).await?;
     Ok(Watched {
         decision,
         history,
         tally,
+        step_tally,
         events,
         elapsed: started.elapsed(),
     })

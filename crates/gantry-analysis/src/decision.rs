@@ -5,6 +5,19 @@
 //! errors (Prometheus down, DNS) in a budget of their own, and treats "no
 //! data" by policy. At the hard deadline [`Analysis::deadline`] always
 //! decides. Every decision carries the arithmetic that led to it.
+//!
+//! The rule is Flagger's: only a passed interval advances the analysis.
+//! After each interval, in this order:
+//!
+//! 1. failed intervals ≥ `failure_limit`, or `consecutive_limit` failed in
+//!    a row: rollback;
+//! 2. intervals with provider errors > `provider_error_budget`:
+//!    inconclusive;
+//! 3. passed intervals ≥ `count`: promote.
+//!
+//! A failed interval never counts toward promotion: a canary whose every
+//! interval failed rolls back at the failure limit or, when the deadline
+//! comes first, ends inconclusive; it is never promoted.
 
 /// What a check measured in one interval.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -33,7 +46,7 @@ pub enum NoDataPolicy {
 /// The rules of one analysis.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Policy {
-    /// Intervals with data needed before promoting (`--count`).
+    /// Passed intervals needed before promoting (`--count`).
     pub count: u32,
     /// Failed intervals, in all, that roll back (`--failure-limit`).
     pub failure_limit: u32,
@@ -182,13 +195,13 @@ impl Analysis {
 
     fn judge(&self) -> Option<Decision> {
         let (p, t) = (&self.policy, &self.tally);
-        let evaluated = t.passed + t.failed;
+        let count = p.count.max(1);
         if t.failed >= p.failure_limit.max(1) {
             return Some(Decision {
                 verdict: Verdict::Rollback,
                 reason: format!(
-                    "rollback: {} failed interval(s) ≥ failure limit {} ({} evaluated, {} passed)",
-                    t.failed, p.failure_limit, evaluated, t.passed
+                    "rollback: {} failed interval(s) ≥ failure limit {} ({} passed of {} required)",
+                    t.failed, p.failure_limit, t.passed, p.count
                 ),
             });
         }
@@ -198,8 +211,8 @@ impl Analysis {
             return Some(Decision {
                 verdict: Verdict::Rollback,
                 reason: format!(
-                    "rollback: {} failed interval(s) in a row ≥ consecutive limit {limit} ({} failed in all)",
-                    t.consecutive, t.failed
+                    "rollback: {} failed interval(s) in a row ≥ consecutive limit {limit} ({} failed in all, {} passed of {} required)",
+                    t.consecutive, t.failed, t.passed, p.count
                 ),
             });
         }
@@ -207,16 +220,19 @@ impl Analysis {
             return Some(Decision {
                 verdict: Verdict::Inconclusive,
                 reason: format!(
-                    "inconclusive: {} interval(s) with provider errors > budget {} (the provider failed, not the canary; {} passed, {} failed)",
-                    t.provider_errors, p.provider_error_budget, t.passed, t.failed
+                    "inconclusive: {} interval(s) with provider errors > budget {} (the provider failed, not the canary; {} passed of {} required, {} failed)",
+                    t.provider_errors, p.provider_error_budget, t.passed, p.count, t.failed
                 ),
             });
         }
-        if evaluated >= p.count.max(1) {
+        // Only passed intervals promote: failures count against the limit,
+        // never toward the count.
+        if t.passed >= count {
             return Some(Decision {
                 verdict: Verdict::Promote,
                 reason: format!(
-                    "promote: {evaluated} interval(s) evaluated ≥ {} required, {} failed < failure limit {} ({} provider error(s), budget {}; {} without data)",
+                    "promote: {} interval(s) passed ≥ {} required, {} failed < failure limit {} ({} provider error(s), budget {}; {} without data)",
+                    t.passed,
                     p.count,
                     t.failed,
                     p.failure_limit,
@@ -255,20 +271,21 @@ impl Analysis {
     }
 
     /// The hard deadline: decide now. Without enough evidence to promote
-    /// or roll back, the decision is inconclusive, saying what was missing.
+    /// or roll back, the decision is inconclusive, saying what was missing:
+    /// how many more passed intervals were needed.
     pub fn deadline(&mut self) -> Decision {
         if let Some(d) = &self.decision {
             return d.clone();
         }
         let (p, t) = (&self.policy, &self.tally);
+        let missing = p.count.max(1).saturating_sub(t.passed);
         let decision = Decision {
             verdict: Verdict::Inconclusive,
             reason: format!(
-                "inconclusive: deadline reached after {} interval(s): {} evaluated of {} required ({} passed, {} failed < limit {}), {} without data, {} with provider errors",
+                "inconclusive: deadline reached after {} interval(s): {} passed of {} required, {missing} more needed ({} failed < failure limit {}; {} without data, {} with provider errors)",
                 t.intervals,
-                t.passed + t.failed,
-                p.count,
                 t.passed,
+                p.count,
                 t.failed,
                 p.failure_limit,
                 t.no_data,

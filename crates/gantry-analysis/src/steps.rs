@@ -5,7 +5,7 @@
 //! Each step is an analysis of its own (as in Argo Rollouts, where every
 //! step's analysis run has its own limits): the caller starts a fresh
 //! [`crate::Analysis`] with the same [`crate::Policy`] at every step, so
-//! `count` intervals with data are needed at each weight and the failure
+//! `count` passed intervals are needed at each weight and the failure
 //! limit applies to each step. [`Steps::next`] turns the step's decision
 //! into what to do: a promote at a step that is not the last moves to the
 //! next weight, at the last step it promotes; a rollback or inconclusive

@@ -60,7 +60,7 @@ fn aborts_roll_back_unless_already_decided() {
             "PPP",
             "too late",
             Verdict::Promote,
-            "promote: 3 interval(s) evaluated",
+            "promote: 3 interval(s) passed ≥ 3 required",
         ),
         ("FF", "too late", Verdict::Rollback, "2 failed interval(s)"),
         (

@@ -170,9 +170,9 @@ pub enum CheckError {
 
 impl CheckError {
     /// Whether the input is wrong (exit 2), rather than an outside service
-    /// (exit 3). Query mistakes that only Prometheus can see (a syntax
-    /// error, several series) are not input errors: they are found while
-    /// measuring.
+    /// (exit 3). Query mistakes only Prometheus can see are input errors
+    /// when the query alone makes them (a syntax error, a range vector);
+    /// several series depend on the data, and are found while measuring.
     pub fn is_input_error(&self) -> bool {
         matches!(
             self,
@@ -184,6 +184,7 @@ impl CheckError {
                 | CheckError::Invalid { .. }
                 | CheckError::Range { .. }
                 | CheckError::BadQuery { .. }
+                | CheckError::UnsupportedResult { .. }
         )
     }
 

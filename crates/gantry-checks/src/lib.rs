@@ -53,6 +53,7 @@ pub use prometheus::{
 pub use template::{PLACEHOLDERS, Templating, check_template, promql_duration};
 pub use text::{
     display_url, duration as format_duration, is_sensitive_name, number as format_number,
+    url_secrets,
 };
 
 /// Redirects followed before a probe fails ("too many redirects").

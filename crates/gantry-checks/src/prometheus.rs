@@ -620,11 +620,13 @@ fn unix_seconds(time: SystemTime) -> String {
 /// A preflight's answer: a query Prometheus calls `bad_data` is bad input;
 /// an answer about a valid query (several series, a result type a check
 /// cannot use) is fine, as the data may change.
+/// What a query's first answer says about the query itself: a syntax error
+/// or a result type no check can use (a range vector, a string: the query
+/// alone decides it) is bad input; several series may be the data of the
+/// moment.
 fn bad_query(answer: Result<(), CheckError>, query: String) -> Result<(), CheckError> {
     match answer {
-        Ok(()) | Err(CheckError::TooManySeries { .. } | CheckError::UnsupportedResult { .. }) => {
-            Ok(())
-        }
+        Ok(()) | Err(CheckError::TooManySeries { .. }) => Ok(()),
         Err(CheckError::PrometheusHttp {
             url,
             status: 400,

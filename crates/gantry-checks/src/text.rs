@@ -33,12 +33,14 @@ pub fn is_sensitive_name(name: &str) -> bool {
     SECRET_NAMES.contains(&name.as_str()) || SECRET_WORDS.iter().any(|word| name.contains(word))
 }
 
-/// `url` as it may be printed: the password and the values of secret
-/// looking query parameters replaced by `***`.
+/// `url` as it may be printed: the user name and password (`***@`: a token
+/// travels as a user name too) and the values of secret looking query
+/// parameters replaced by `***`.
 pub fn display_url(url: &Url) -> String {
     let mut shown = url.clone();
-    if shown.password().is_some() {
-        let _ = shown.set_password(Some(MASK));
+    if !shown.username().is_empty() || shown.password().is_some() {
+        let _ = shown.set_username(MASK);
+        let _ = shown.set_password(None);
     }
     if shown.query().is_some() {
         let pairs: Vec<(String, String)> = shown
@@ -59,13 +61,17 @@ pub fn display_url(url: &Url) -> String {
     shown.to_string()
 }
 
-/// The secrets a URL carries: its password and the values of its secret
+/// The secrets a URL carries (raw and decoded): its password, or without
+/// one a user name (`https://TOKEN@host/`: the token travels as the user
+/// name; beside a password a user name is not a secret, and masking a short
+/// one would mask its letters everywhere), and the values of its secret
 /// looking query parameters.
-pub(crate) fn url_secrets(url: &Url) -> Vec<String> {
+pub fn url_secrets(url: &Url) -> Vec<String> {
     let mut secrets = Vec::new();
-    if let Some(password) = url.password() {
-        secrets.push(password.to_owned());
-        if let Ok(decoded) = percent_decode(password) {
+    let credential = url.password().unwrap_or(url.username());
+    if !credential.is_empty() {
+        secrets.push(credential.to_owned());
+        if let Ok(decoded) = percent_decode(credential) {
             secrets.push(decoded);
         }
     }
@@ -382,9 +388,13 @@ mod tests {
         let shown = display_url(&url);
         assert_eq!(
             shown,
-            "https://bot:***@example.com/x?token=***&env=prod&api_key=***"
+            "https://***@example.com/x?token=***&env=prod&api_key=***"
         );
         assert_eq!(url_secrets(&url), ["abc", "k1", "p%40ss", "p@ss"]);
+        // A token as the user name is the secret.
+        let token = Url::parse("https://ghp_t0ken@example.com/x").unwrap();
+        assert_eq!(display_url(&token), "https://***@example.com/x");
+        assert_eq!(url_secrets(&token), ["ghp_t0ken"]);
         let plain = Url::parse("http://127.0.0.1:9090/health?x=1").unwrap();
         assert_eq!(display_url(&plain), "http://127.0.0.1:9090/health?x=1");
         assert!(url_secrets(&plain).is_empty());

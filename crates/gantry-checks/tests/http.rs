@@ -287,7 +287,7 @@ async fn secrets_are_sent_but_never_shown() {
         assert!(!shown.contains(secret.as_str()), "{secret} in {shown}");
     }
     assert!(
-        check.name().contains("bot:***@") && check.name().contains("token=***&x=1"),
+        check.name().contains("//***@") && check.name().contains("token=***&x=1"),
         "{}",
         check.name()
     );

@@ -238,12 +238,19 @@ async fn idle_nan_and_query_mistakes() {
             "2 series; aggregate the query to one"
         )
     );
-    let m = measure(&query(&base, r#"up{job="app"}[5s]"#), "idle-1").await;
+    let range = query(&base, r#"up{job="app"}[5s]"#);
+    let m = measure(&range, "idle-1").await;
     assert_eq!(m.outcome, CheckOutcome::ProviderError);
     assert!(
         m.detail.starts_with("range vector (matrix) result; "),
         "{m:?}"
     );
+    // The query alone makes it a range vector: bad input before the analysis.
+    let err = range
+        .preflight(&client, &templating("idle-1"))
+        .await
+        .unwrap_err();
+    assert!(err.is_input_error(), "{err}");
     // {{name}} and {{interval}} are filled in.
     let mut up = query(&base, r#"max_over_time(up{job="{{name}}"}[{{interval}}])"#);
     up.min = Some(1.0);

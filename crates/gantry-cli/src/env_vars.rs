@@ -185,7 +185,7 @@ pub const GANTRY_QUERY_MAX: &str = "GANTRY_QUERY_MAX";
 pub const GANTRY_INTERVAL: &str = "GANTRY_INTERVAL";
 /// Wait before the first measurement.
 pub const GANTRY_INITIAL_DELAY: &str = "GANTRY_INITIAL_DELAY";
-/// Intervals with data needed to promote.
+/// Passed intervals needed to promote.
 pub const GANTRY_COUNT: &str = "GANTRY_COUNT";
 /// Failed intervals that roll back.
 pub const GANTRY_FAILURE_LIMIT: &str = "GANTRY_FAILURE_LIMIT";
@@ -249,6 +249,12 @@ pub const GANTRY_TARGET: &str = "GANTRY_TARGET";
 pub const GANTRY_WEIGHT: &str = "GANTRY_WEIGHT";
 /// The canary workload whose rollout gantry-canary checks (`deployment/NAME`).
 pub const GANTRY_WORKLOAD: &str = "GANTRY_WORKLOAD";
+
+// gantry-canary (issue 12).
+/// Deadline of each webhook call (hooks, traffic, abort) of gantry-canary.
+pub const GANTRY_WEBHOOK_TIMEOUT: &str = "GANTRY_WEBHOOK_TIMEOUT";
+/// Variables passed to gantry-canary's hook and shift commands although scrubbed.
+pub const GANTRY_HOOK_ENV: &str = "GANTRY_HOOK_ENV";
 
 // Deadlines (issue 12): `--<service>-timeout`, one request's deadline.
 /// Deadline of one Kubernetes API request, e.g. `15s` (gantry-rollback, gantry-canary `--workload`).

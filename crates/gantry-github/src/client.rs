@@ -16,6 +16,11 @@ use crate::retry::{Decision, Hints, RetryPolicy, decide, unit_random};
 /// GitHub.com's REST API.
 pub const DEFAULT_API_URL: &str = "https://api.github.com";
 
+/// The most of one answer read. GitHub's answers stay under it (a
+/// recursive tree is cut at 7 MB; blobs read here are manifests); more is
+/// a broken or hostile server, stopped there instead of filling the memory.
+pub(crate) const MAX_REPLY: usize = 16 * 1024 * 1024;
+
 /// How to build a [`GitHub`].
 #[derive(Clone)]
 pub struct Config {
@@ -312,10 +317,18 @@ impl GitHub {
                 Ok(response) => {
                     let status = response.status().as_u16();
                     let headers = response.headers().clone();
-                    response
-                        .bytes()
-                        .await
-                        .map(|b| (status, headers, b.to_vec()))
+                    match gantry_http::read_capped(response, MAX_REPLY).await {
+                        Ok(body) => Ok((status, headers, body)),
+                        Err(gantry_http::BodyError::Transport(e)) => Err(e),
+                        // A flood is not retried: it would flood again.
+                        Err(too_large) => {
+                            return Err(Error::Transport {
+                                endpoint,
+                                reason: too_large.to_string(),
+                                attempts: attempt,
+                            });
+                        }
+                    }
                 }
                 Err(e) => Err(e),
             };

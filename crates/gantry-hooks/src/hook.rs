@@ -84,11 +84,19 @@ impl fmt::Display for Phase {
 /// What a hook does.
 #[derive(Clone, PartialEq, Eq)]
 pub enum Action {
-    /// `sh -c shell`, with `GANTRY_*` variables (see [`crate::context`]).
-    /// Exit 0 is a success.
+    /// `sh -c shell`, with `GANTRY_*` variables (see [`crate::context`]),
+    /// in gantry's environment scrubbed of its credentials and of the outer
+    /// run's `GANTRY_*` settings (see [`gantry_traffic::exec`]). Exit 0 is
+    /// a success.
     Command {
         /// The command line.
         shell: String,
+        /// Variables set for it (the spec's `env:`); the documented
+        /// `GANTRY_*` variables win over these.
+        env: BTreeMap<String, String>,
+        /// Variables of gantry's environment passed through although
+        /// scrubbed (`--hook-env NAME`).
+        pass: Vec<String>,
     },
     /// `POST` the payload (see [`crate::context`]); 2xx is a success.
     Webhook {
@@ -104,7 +112,12 @@ pub enum Action {
 impl fmt::Debug for Action {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Action::Command { shell } => f.debug_struct("Command").field("shell", shell).finish(),
+            Action::Command { shell, env, pass } => f
+                .debug_struct("Command")
+                .field("shell", shell)
+                .field("env", &masked(env))
+                .field("pass", pass)
+                .finish(),
             Action::Webhook {
                 url,
                 headers,
@@ -176,7 +189,7 @@ impl Hook {
             return Err(HookError::Timeout { hook: hook() });
         }
         match &self.action {
-            Action::Command { shell } if shell.trim().is_empty() => {
+            Action::Command { shell, .. } if shell.trim().is_empty() => {
                 Err(HookError::EmptyCommand { hook: hook() })
             }
             Action::Command { .. } => Ok(None),
@@ -193,7 +206,7 @@ impl Hook {
     /// "notify" (webhook https://…)`, secrets masked.
     pub fn describe(&self) -> String {
         let what = match &self.action {
-            Action::Command { shell } => format!("command {}", command_label(shell)),
+            Action::Command { shell, .. } => format!("command {}", command_label(shell)),
             Action::Webhook { url, .. } => format!("webhook {}", shown_url(url)),
         };
         format!("{} hook {:?} ({what})", self.phase, self.name)
@@ -203,7 +216,11 @@ impl Hook {
     /// header values and the URL's secrets.
     pub fn secrets(&self) -> Vec<String> {
         match &self.action {
-            Action::Command { .. } => Vec::new(),
+            Action::Command { env, .. } => env
+                .iter()
+                .filter(|(name, value)| is_sensitive_name(name) && !value.trim().is_empty())
+                .map(|(_, value)| value.clone())
+                .collect(),
             Action::Webhook { url, headers, .. } => webhook_secrets(url, headers),
         }
     }
@@ -218,12 +235,15 @@ pub async fn run_hook(client: &reqwest::Client, hook: &Hook, ctx: &HookContext) 
         Err(err) => return HookOutcome::failed(err.to_string()),
     };
     match (&hook.action, endpoint) {
-        (Action::Command { shell }, _) => {
+        (Action::Command { shell, env, pass }, _) => {
             let (set, unset) = ctx.env(hook.phase.as_str(), &hook.name);
+            let mut vars = env.clone();
+            vars.extend(set);
             let shell = Shell {
                 command: shell.clone(),
-                env: set,
+                env: vars,
                 env_remove: unset,
+                pass: pass.clone(),
                 timeout: hook.timeout,
             };
             let run = run_shell(&shell).await;
@@ -320,6 +340,8 @@ mod tests {
             phase: Phase::PreAnalysis,
             action: Action::Command {
                 shell: shell.into(),
+                env: BTreeMap::new(),
+                pass: Vec::new(),
             },
             timeout: Duration::from_secs(5),
         }
@@ -395,7 +417,7 @@ mod tests {
         assert!(shown.contains("Authorization"), "{shown}");
         assert_eq!(
             hook.describe(),
-            "promote hook \"notify\" (webhook https://u:***@example.com/h?token=***)"
+            "promote hook \"notify\" (webhook https://***@example.com/h?token=***)"
         );
         // An invalid hook still lists its header secrets.
         let bad = webhook("nope://", &[("X-Api-Key", "k3y")]);

@@ -17,6 +17,8 @@ fn hook(phase: Phase, shell: &str, timeout: Duration) -> Hook {
         phase,
         action: Action::Command {
             shell: shell.into(),
+            env: BTreeMap::new(),
+            pass: Vec::new(),
         },
         timeout,
     }
@@ -75,7 +77,7 @@ async fn each_phase_tells_the_script_what_applies() {
     let promote = HookContext {
         weight: Some(Weight::FULL),
         decision: Some(Verdict::Promote),
-        reason: Some("promote: 10 interval(s) evaluated".into()),
+        reason: Some("promote: 10 interval(s) passed ≥ 10 required".into()),
         ..base.clone()
     };
     let common = [
@@ -108,7 +110,10 @@ async fn each_phase_tells_the_script_what_applies() {
                 ("GANTRY_CANARY_WEIGHT", "100"),
                 ("GANTRY_STABLE_WEIGHT", "0"),
                 ("GANTRY_DECISION", "promote"),
-                ("GANTRY_REASON", "promote: 10 interval(s) evaluated"),
+                (
+                    "GANTRY_REASON",
+                    "promote: 10 interval(s) passed ≥ 10 required",
+                ),
             ],
         ),
     ] {

@@ -28,8 +28,8 @@ pub struct CanarySpec {
     pub interval: Option<String>,
     /// Wait before the first measurement (default `0s`).
     pub initial_delay: Option<String>,
-    /// Intervals with data needed to promote (per traffic step when
-    /// `steps` is set; default 10).
+    /// Passed intervals needed to promote (per traffic step when `steps`
+    /// is set; default 10); failed intervals never count toward it.
     #[schemars(range(min = 1))]
     pub count: Option<u32>,
     /// Failed intervals, in all, that roll back (default 1).
@@ -263,6 +263,11 @@ pub struct TrafficSpec {
     pub webhook: Option<WebhookSpec>,
     /// Time limit of one shift (default `30s`).
     pub timeout: Option<String>,
+    /// Variables set for `command` (gantry's own credentials and `GANTRY_*`
+    /// settings are not passed to it otherwise); values may use
+    /// `${VARIABLE}`.
+    #[serde(default)]
+    pub env: BTreeMap<String, String>,
 }
 
 /// A webhook.
@@ -310,6 +315,11 @@ pub struct HookSpec {
     /// Extra `metadata` sent to the webhook.
     #[serde(default)]
     pub metadata: BTreeMap<String, String>,
+    /// Variables set for `command` (gantry's own credentials and `GANTRY_*`
+    /// settings are not passed to it otherwise, e.g. `GH_TOKEN:
+    /// ${GH_TOKEN}`); values may use `${VARIABLE}`.
+    #[serde(default)]
+    pub env: BTreeMap<String, String>,
     /// Time limit (default `60s`); a hook that takes longer fails and is killed.
     pub timeout: Option<String>,
 }

@@ -11,6 +11,29 @@ pub enum SpecError {
         /// What the system said.
         source: std::io::Error,
     },
+    /// Not a regular file: a FIFO (whose read would block), a device, a
+    /// directory.
+    #[error("the spec {} is {kind}, not a regular file", file.display())]
+    NotAFile {
+        /// The spec file.
+        file: PathBuf,
+        /// What it is: `a FIFO`, `a directory`, …
+        kind: &'static str,
+    },
+    /// Larger than any spec.
+    #[error("the spec {} is larger than {} MiB: is it the right file?", file.display(), max / 1024 / 1024)]
+    TooLarge {
+        /// The spec file.
+        file: PathBuf,
+        /// The limit, in bytes.
+        max: u64,
+    },
+    /// Not UTF-8.
+    #[error("the spec {} is not UTF-8 text", file.display())]
+    NotText {
+        /// The spec file.
+        file: PathBuf,
+    },
     /// The file is not YAML (or JSON).
     #[error("the spec {} is not valid YAML: {message}", file.display())]
     Syntax {

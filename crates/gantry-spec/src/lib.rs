@@ -15,7 +15,7 @@ pub mod rollback;
 mod tagged;
 
 pub use error::SpecError;
-pub use load::{load, parse};
+pub use load::{MAX_SPEC_BYTES, load, parse};
 
 /// The JSON Schema of `T`, pretty-printed with a trailing newline.
 pub fn schema<T: schemars::JsonSchema>() -> String {

@@ -14,16 +14,80 @@ use serde_json::Value;
 
 use crate::SpecError;
 
+/// The largest spec read: a spec is a page of YAML; anything this big is
+/// the wrong file (a log, a binary), and reading it all would only delay
+/// the error.
+pub const MAX_SPEC_BYTES: u64 = 1024 * 1024;
+
 /// Read and parse the spec at `path`, looking variables up with `env`.
+///
+/// Only a regular file is read: a FIFO would block the read until a
+/// writer comes (for ever, in CI), a device or a directory is not a spec.
+/// Its kind is checked before it is opened, and again on what was opened.
 pub fn load<T: DeserializeOwned>(
     path: &Path,
     env: &dyn Fn(&str) -> Option<String>,
 ) -> Result<T, SpecError> {
-    let text = std::fs::read_to_string(path).map_err(|source| SpecError::Read {
-        file: path.to_path_buf(),
-        source,
-    })?;
+    let text = read_spec(path)?;
     parse(path, &text, env)
+}
+
+fn read_spec(path: &Path) -> Result<String, SpecError> {
+    use std::io::Read as _;
+    let file = path.to_path_buf();
+    let read_error = |source| SpecError::Read {
+        file: file.clone(),
+        source,
+    };
+    let regular = |meta: &std::fs::Metadata| {
+        if meta.is_file() {
+            Ok(())
+        } else {
+            Err(SpecError::NotAFile {
+                file: file.clone(),
+                kind: kind_word(&meta.file_type()),
+            })
+        }
+    };
+    regular(&std::fs::metadata(path).map_err(read_error)?)?;
+    let opened = std::fs::File::open(path).map_err(read_error)?;
+    regular(&opened.metadata().map_err(read_error)?)?;
+    let mut bytes = Vec::new();
+    opened
+        .take(MAX_SPEC_BYTES + 1)
+        .read_to_end(&mut bytes)
+        .map_err(read_error)?;
+    if bytes.len() as u64 > MAX_SPEC_BYTES {
+        return Err(SpecError::TooLarge {
+            file,
+            max: MAX_SPEC_BYTES,
+        });
+    }
+    String::from_utf8(bytes).map_err(|_| SpecError::NotText { file })
+}
+
+fn kind_word(kind: &std::fs::FileType) -> &'static str {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::FileTypeExt as _;
+        if kind.is_fifo() {
+            return "a FIFO";
+        }
+        if kind.is_socket() {
+            return "a socket";
+        }
+        if kind.is_char_device() {
+            return "a character device";
+        }
+        if kind.is_block_device() {
+            return "a block device";
+        }
+    }
+    if kind.is_dir() {
+        "a directory"
+    } else {
+        "not a regular file"
+    }
 }
 
 /// Parse spec text; `file` only names it in errors.
@@ -151,6 +215,36 @@ fn is_variable_name(name: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn only_regular_files_within_the_cap_are_read() {
+        let dir = tempfile::tempdir().unwrap();
+        let fifo = dir.path().join("spec.yaml");
+        let status = std::process::Command::new("mkfifo")
+            .arg(&fifo)
+            .status()
+            .unwrap();
+        assert!(status.success());
+        let big = dir.path().join("big.yaml");
+        std::fs::write(&big, vec![b'#'; MAX_SPEC_BYTES as usize + 1]).unwrap();
+        let binary = dir.path().join("binary.yaml");
+        std::fs::write(&binary, [0xff, 0xfe, 0x00]).unwrap();
+        for (path, want) in [
+            (fifo.as_path(), "is a FIFO, not a regular file"),
+            (dir.path(), "is a directory, not a regular file"),
+            (
+                Path::new("/dev/null"),
+                "is a character device, not a regular file",
+            ),
+            (big.as_path(), "is larger than 1 MiB"),
+            (binary.as_path(), "is not UTF-8 text"),
+            (Path::new("/nonexistent/spec.yaml"), "cannot read the spec"),
+        ] {
+            let err = read_spec(path).unwrap_err().to_string();
+            assert!(err.contains(want), "{}: {err}", path.display());
+            assert!(err.contains(&path.display().to_string()), "{err}");
+        }
+    }
 
     fn env(name: &str) -> Option<String> {
         match name {

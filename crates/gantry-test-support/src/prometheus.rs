@@ -36,6 +36,13 @@ impl Prometheus {
     /// Start Prometheus scraping itself and `scrape_targets` (`host:port`
     /// each, path `/metrics`) every second.
     pub fn start(scrape_targets: &[String]) -> Result<Self> {
+        Self::start_with_labels(scrape_targets, &[])
+    }
+
+    /// [`Prometheus::start`], with `labels` (name, value) put on every
+    /// series of the `app` job, as Kubernetes service discovery puts
+    /// `namespace` on a pod's series.
+    pub fn start_with_labels(scrape_targets: &[String], labels: &[(&str, &str)]) -> Result<Self> {
         let binary = tools::tool("prometheus")?;
         let dir = tempfile::Builder::new()
             .prefix("gantry-prometheus-")
@@ -50,7 +57,7 @@ impl Prometheus {
             &log,
             STARTUP_TIMEOUT,
             |port| {
-                std::fs::write(&config_path, config_yaml(port, scrape_targets))
+                std::fs::write(&config_path, config_yaml(port, scrape_targets, labels))
                     .context(|| format!("prometheus: cannot write {}", config_path.display()))?;
                 let mut cmd = Command::new(&binary);
                 cmd.arg(format!("--config.file={}", config_path.display()))
@@ -172,7 +179,7 @@ impl Prometheus {
     }
 }
 
-fn config_yaml(port: u16, targets: &[String]) -> String {
+fn config_yaml(port: u16, targets: &[String], labels: &[(&str, &str)]) -> String {
     let list = |targets: &[String]| {
         targets
             .iter()
@@ -198,6 +205,12 @@ scrape_configs:
             "  - job_name: {APP_JOB}\n    static_configs:\n      - targets: [{}]\n",
             list(targets)
         ));
+        if !labels.is_empty() {
+            config.push_str("        labels:\n");
+            for (name, value) in labels {
+                config.push_str(&format!("          {name}: {}\n", yaml_quote(value)));
+            }
+        }
     }
     config
 }

@@ -7,6 +7,7 @@
 //! Whether running it twice for the same weight changes anything is the
 //! command's business: every call reports `changed`.
 
+use std::collections::BTreeMap;
 use std::time::Duration;
 
 use futures_util::future::BoxFuture;
@@ -22,11 +23,15 @@ pub const CANARY_WEIGHT_VAR: &str = "GANTRY_CANARY_WEIGHT";
 /// The variable holding stable's percent.
 pub const STABLE_WEIGHT_VAR: &str = "GANTRY_STABLE_WEIGHT";
 
-/// Shifts traffic by running a shell command.
+/// Shifts traffic by running a shell command (in gantry's environment
+/// scrubbed of its credentials and `GANTRY_*` settings, see
+/// [`crate::exec`]).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CommandShifter {
     shell: String,
     timeout: Duration,
+    env: BTreeMap<String, String>,
+    pass: Vec<String>,
 }
 
 impl CommandShifter {
@@ -36,6 +41,8 @@ impl CommandShifter {
         let shifter = CommandShifter {
             shell: shell.to_owned(),
             timeout,
+            env: BTreeMap::new(),
+            pass: Vec::new(),
         };
         if shell.trim().is_empty() {
             return Err(ShiftError::Invalid {
@@ -52,6 +59,19 @@ impl CommandShifter {
         Ok(shifter)
     }
 
+    /// Set these variables for the command too (the weights win).
+    pub fn with_env(mut self, env: BTreeMap<String, String>) -> CommandShifter {
+        self.env = env;
+        self
+    }
+
+    /// Pass these variables of gantry's environment through, though
+    /// scrubbed (`--hook-env NAME`).
+    pub fn with_pass(mut self, names: Vec<String>) -> CommandShifter {
+        self.pass = names;
+        self
+    }
+
     /// The command line.
     pub fn shell(&self) -> &str {
         &self.shell
@@ -63,7 +83,9 @@ impl CommandShifter {
     }
 
     async fn shift(&self, weight: Weight) -> Result<Shifted, ShiftError> {
-        let shell = Shell::new(self.shell.clone(), self.timeout)
+        let mut shell = Shell::new(self.shell.clone(), self.timeout).pass(&self.pass);
+        shell.env.extend(self.env.clone());
+        let shell = shell
             .env(CANARY_WEIGHT_VAR, weight.canary().to_string())
             .env(STABLE_WEIGHT_VAR, weight.stable().to_string());
         let run = run_shell(&shell).await;

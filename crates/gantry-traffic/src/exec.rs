@@ -19,6 +19,12 @@
 //!   (a load generator started with `&`); they are not killed, but their
 //!   output is only read for [`OUTPUT_GRACE`] after the shell exits, so
 //!   they must not make the caller wait.
+//! - The environment is scrubbed: gantry's credentials ([`CREDENTIALS`])
+//!   and every `GANTRY_*` setting of the outer run are removed, unless the
+//!   command sets them itself ([`Shell::env`]: a hook's documented
+//!   variables, its spec `env:`) or the user passes them through by name
+//!   ([`Shell::pass`]). A `gantry-canary` started in a hook must not re-run
+//!   the outer analysis, and a smoke test needs no deploy token.
 
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex, PoisonError};
@@ -35,16 +41,37 @@ pub const MAX_OUTPUT: usize = 64 * 1024;
 /// processes that hold the pipes open.
 pub const OUTPUT_GRACE: Duration = Duration::from_millis(500);
 
+/// gantry's credentials: never inherited by a command unless passed
+/// through by name ([`Shell::pass`]) or set for it ([`Shell::env`]).
+pub const CREDENTIALS: &[&str] = &[
+    "GANTRY_TOKEN",
+    "GANTRY_REGISTRY_PASSWORD",
+    "GITHUB_TOKEN",
+    "GH_TOKEN",
+    "ACTIONS_RUNTIME_TOKEN",
+    "ACTIONS_ID_TOKEN_REQUEST_TOKEN",
+    "GOOGLE_OAUTH_ACCESS_TOKEN",
+];
+
+/// Whether a variable of gantry's own environment stays out of a
+/// command's: a credential, or any `GANTRY_*` setting of the outer run.
+pub fn is_scrubbed(name: &str) -> bool {
+    CREDENTIALS.contains(&name) || name.starts_with("GANTRY_")
+}
+
 /// A shell command to run.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Shell {
     /// The command line given to `sh -c`.
     pub command: String,
-    /// Variables set on top of gantry's own environment.
+    /// Variables set on top of gantry's own (scrubbed) environment.
     pub env: BTreeMap<String, String>,
     /// Variables removed from the environment (so a value inherited from
     /// the parent cannot pass for one that does not apply).
     pub env_remove: Vec<String>,
+    /// Variables of gantry's own environment passed through although
+    /// [`is_scrubbed`] (the user named them: `--hook-env NAME`).
+    pub pass: Vec<String>,
     /// Time limit; at it the process group is killed.
     pub timeout: Duration,
 }
@@ -56,8 +83,16 @@ impl Shell {
             command: command.into(),
             env: BTreeMap::new(),
             env_remove: Vec::new(),
+            pass: Vec::new(),
             timeout,
         }
+    }
+
+    /// Pass these variables of gantry's environment through, credentials
+    /// and `GANTRY_*` included.
+    pub fn pass(mut self, names: &[String]) -> Shell {
+        self.pass.extend(names.iter().cloned());
+        self
     }
 
     /// Set a variable.
@@ -169,11 +204,11 @@ fn bounded_line(line: &str, max: usize) -> String {
     out
 }
 
-/// Run `shell`; never fails (a command that cannot start is an
-/// [`Exit::NotStarted`]).
 /// The runner's files a child must not write to.
 const RUNNER_FILES: &[&str] = &["GITHUB_OUTPUT", "GITHUB_STEP_SUMMARY"];
 
+/// Run `shell`; never fails (a command that cannot start is an
+/// [`Exit::NotStarted`]).
 pub async fn run_shell(shell: &Shell) -> ShellRun {
     let started = Instant::now();
     let mut command = Command::new("sh");
@@ -194,6 +229,15 @@ pub async fn run_shell(shell: &Shell) -> ShellRun {
     }
     for name in &shell.env_remove {
         if !shell.env.contains_key(name) {
+            command.env_remove(name);
+        }
+    }
+    for (name, _) in std::env::vars_os() {
+        if let Some(name) = name.to_str()
+            && is_scrubbed(name)
+            && !shell.env.contains_key(name)
+            && !shell.pass.iter().any(|p| p == name)
+        {
             command.env_remove(name);
         }
     }

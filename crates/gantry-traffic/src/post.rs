@@ -1,5 +1,6 @@
 //! Calling a user's webhook: one JSON `POST` with its headers, under a
-//! time limit, reading at most [`MAX_BODY`] bytes of the answer.
+//! time limit, reading at most [`MAX_BODY`] bytes of the answer (a longer
+//! one is a failed call, never an allocation that grows with the flood).
 //!
 //! The one webhook caller of gantry-canary: the webhook shifter and
 //! gantry-hooks' webhooks (hooks, the abort check, the confirm gate) all
@@ -12,11 +13,13 @@ use std::collections::BTreeMap;
 use std::error::Error as _;
 use std::time::{Duration, Instant};
 
-use gantry_checks::{display_url, format_duration, is_sensitive_name};
+use gantry_checks::{display_url, format_duration, is_sensitive_name, url_secrets};
+use gantry_http::{BodyError, read_capped};
 use reqwest::header::{CONTENT_TYPE, HeaderMap, HeaderName, HeaderValue};
 use url::Url;
 
-/// Answer bytes read (the rest is dropped).
+/// Answer bytes read: a webhook's answer is a status and a line or a small
+/// JSON object (an abort reason, a hook's output); more is a failed call.
 pub const MAX_BODY: usize = 64 * 1024;
 
 /// A webhook that cannot be called as given: bad input (exit 2). No
@@ -175,17 +178,10 @@ impl Endpoint {
             .timeout(self.timeout);
         // The outer limit also covers reading the body slowly.
         let call = async {
-            let mut response = request.send().await?;
+            let response = request.send().await.map_err(BodyError::Transport)?;
             let status = response.status().as_u16();
-            let mut bytes = Vec::new();
-            while bytes.len() < MAX_BODY {
-                match response.chunk().await? {
-                    Some(chunk) => bytes.extend_from_slice(&chunk),
-                    None => break,
-                }
-            }
-            bytes.truncate(MAX_BODY);
-            Ok::<_, reqwest::Error>((status, bytes))
+            let bytes = read_capped(response, MAX_BODY).await?;
+            Ok::<_, BodyError>((status, bytes))
         };
         match tokio::time::timeout(self.timeout, call).await {
             Ok(Ok((status, bytes))) => Answer::Status {
@@ -193,7 +189,13 @@ impl Endpoint {
                 body: String::from_utf8_lossy(&bytes).into_owned(),
                 elapsed: started.elapsed(),
             },
-            Ok(Err(err)) => Answer::Failed {
+            // A flood is no answer: its status cannot be trusted to mean
+            // what a webhook's status means.
+            Ok(Err(err @ BodyError::TooLarge { .. })) => Answer::Failed {
+                reason: err.to_string(),
+                elapsed: started.elapsed(),
+            },
+            Ok(Err(BodyError::Transport(err))) => Answer::Failed {
                 reason: transport(&err, self.timeout),
                 elapsed: started.elapsed(),
             },
@@ -321,21 +323,6 @@ fn transport(err: &reqwest::Error, timeout: Duration) -> String {
     }
 }
 
-/// The URL's password and the values of its secret looking query
-/// parameters.
-fn url_secrets(url: &Url) -> Vec<String> {
-    let mut secrets = Vec::new();
-    if let Some(password) = url.password() {
-        secrets.push(password.to_owned());
-    }
-    for (name, value) in url.query_pairs() {
-        if is_sensitive_name(&name) {
-            secrets.push(value.into_owned());
-        }
-    }
-    secrets
-}
-
 /// A URL that does not parse, printed without what looks like a password
 /// (`user:pw@` becomes `***@`) or a query.
 fn mask_raw_url(url: &str) -> String {
@@ -426,7 +413,7 @@ mod tests {
         );
         assert_eq!(
             endpoint.display_url(),
-            "https://u:***@example.com/shift?token=***&plain=1"
+            "https://***@example.com/shift?token=***&plain=1"
         );
         let debug = format!("{endpoint:?}");
         for secret in endpoint

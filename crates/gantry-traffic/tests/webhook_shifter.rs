@@ -125,3 +125,37 @@ fn bad_webhooks_are_input_errors() {
         "traffic webhook: invalid timeout for http://h/: it must be more than 0"
     );
 }
+
+/// A webhook that floods, hangs or answers garbage is a failed shift
+/// within its time limit, and the flood stops at the read cap.
+#[tokio::test]
+async fn hostile_webhooks_fail_within_bounds() {
+    use gantry_test_support::hostile::{Behaviour, HostileServer};
+    let endless = HostileServer::start(Behaviour::EndlessBody {
+        content_type: "application/json".into(),
+    })
+    .unwrap();
+    let hang = HostileServer::start(Behaviour::Hang).unwrap();
+    let garbage = HostileServer::start(Behaviour::Garbage).unwrap();
+    for (server, timeout, want) in [
+        (
+            &endless,
+            Duration::from_secs(10),
+            "the response body exceeds 64 KiB (read limit)",
+        ),
+        (&hang, Duration::from_millis(300), "timed out after 300 ms"),
+        (&garbage, Duration::from_secs(10), "request failed"),
+    ] {
+        let started = std::time::Instant::now();
+        let shifter =
+            WebhookShifter::new(client(), &server.url(), &BTreeMap::new(), timeout).unwrap();
+        let (_, message) = failed(shifter.set_canary_weight(Weight::ZERO).await.unwrap_err());
+        assert!(message.contains(want), "{message}");
+        assert!(started.elapsed() < timeout + Duration::from_secs(1));
+    }
+    assert!(
+        endless.bytes_sent() < 16 * 1024 * 1024,
+        "{}",
+        endless.bytes_sent()
+    );
+}

@@ -62,7 +62,7 @@ fn healthy_probes_promote_and_every_interval_is_explained() {
         json["reason"]
             .as_str()
             .unwrap()
-            .contains("5 interval(s) evaluated ≥ 5 required"),
+            .contains("5 interval(s) passed ≥ 5 required"),
         "{json}"
     );
     // One line per check per interval: value, threshold, verdict.
@@ -116,6 +116,66 @@ fn a_hanging_health_endpoint_fails_and_rolls_back() {
         "a hang is a failure, said as such:\n{run}"
     );
     assert!(started.elapsed() < Duration::from_secs(10));
+}
+
+/// The case: an endpoint answering 503, a failure limit above
+/// the count. Failed intervals never count toward promotion (Flagger's
+/// rule): the failure limit rolls back, or the deadline ends it
+/// inconclusive; it is never promoted.
+#[test]
+fn every_interval_failing_never_promotes() {
+    let app = CanaryApp::start(CanaryConfig::new("abc123")).unwrap();
+    app.update(|c| c.health_status = 503).unwrap();
+    let health = app.url_for("/health");
+    let run = canary(&[
+        "--probe",
+        &health,
+        "--count",
+        "3",
+        "--failure-limit",
+        "5",
+        "--interval",
+        "100ms",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(run.code, Some(1), "{run}");
+    let json = report(&run);
+    assert_eq!(json["decision"], "rollback", "{json}");
+    assert_eq!(
+        json["reason"], "rollback: 5 failed interval(s) ≥ failure limit 5 (0 passed of 3 required)",
+        "{json}"
+    );
+    assert_eq!(json["tally"]["failed"], 5, "{json}");
+    assert_eq!(json["progress"]["passed"], 0, "{json}");
+    assert_eq!(json["progress"]["required"], 3, "{json}");
+
+    // A failure limit the deadline comes before: inconclusive, saying how
+    // many passed intervals were missing.
+    let run = canary(&[
+        "--probe",
+        &health,
+        "--count",
+        "3",
+        "--failure-limit",
+        "1000",
+        "--interval",
+        "100ms",
+        "--deadline",
+        "1s",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(run.code, Some(4), "{run}");
+    let json = report(&run);
+    assert_eq!(json["decision"], "inconclusive", "{json}");
+    let reason = json["reason"].as_str().unwrap();
+    assert!(
+        reason.contains(": 0 passed of 3 required, 3 more needed ("),
+        "{json}"
+    );
+    assert!(json["tally"]["failed"].as_u64().unwrap() >= 3, "{json}");
+    assert_eq!(json["tally"]["passed"], 0, "{json}");
 }
 
 #[test]
@@ -330,6 +390,69 @@ fn prometheus_scenarios_reach_their_decisions() {
         "{json}"
     );
     drop(load);
+}
+
+/// The case: a report path in a directory that does not exist,
+/// with hooks. Exit 2 naming the path, before any hook runs or anything is
+/// probed; a FIFO as the spec is refused at once; a malformed header is
+/// refused without its value.
+#[test]
+fn input_is_checked_before_any_hook_or_probe() {
+    let app = CanaryApp::start(CanaryConfig::new("abc123")).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let marker = dir.path().join("hook-ran");
+    let hook = format!("touch '{}'", marker.display());
+    let run = canary(&[
+        "--probe",
+        &app.url_for("/health"),
+        "--count",
+        "1",
+        "--report",
+        "/nonexistent/dir/r.json",
+        "--pre-analysis",
+        &hook,
+        "--on-rollback",
+        &hook,
+        "--on-promote",
+        &hook,
+    ]);
+    assert_eq!(run.code, Some(2), "{run}");
+    assert!(
+        run.stderr.contains(
+            "--report `/nonexistent/dir/r.json`: the directory `/nonexistent/dir` does not exist"
+        ),
+        "{run}"
+    );
+    assert!(!marker.exists(), "a hook ran");
+    assert_eq!(app.status_counts(""), Default::default(), "probed");
+
+    let fifo = dir.path().join("analysis.yaml");
+    let made = std::process::Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .unwrap();
+    assert!(made.success());
+    let started = Instant::now();
+    let run = canary(&["--spec", &fifo.display().to_string()]);
+    assert_eq!(run.code, Some(2), "{run}");
+    assert!(
+        run.stderr.contains("is a FIFO, not a regular file"),
+        "{run}"
+    );
+    assert!(started.elapsed() < Duration::from_secs(5));
+
+    let run = canary(&[
+        "--probe",
+        &app.url_for("/health"),
+        "--header",
+        "X-Trace: 1",
+        "--header",
+        "Bearer hdr-s3cr3t-value",
+    ]);
+    assert_eq!(run.code, Some(2), "{run}");
+    assert!(run.stderr.contains("invalid --header (the 2nd)"), "{run}");
+    assert!(!run.stderr.contains("hdr-s3cr3t-value"), "{run}");
+    assert!(!run.stdout.contains("hdr-s3cr3t-value"), "{run}");
 }
 
 #[test]

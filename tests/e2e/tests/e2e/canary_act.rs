@@ -280,7 +280,7 @@ jobs:
 }
 
 /// The variables docs/canary-spec.md's examples take from the environment.
-const EXAMPLE_ENV: &[(&str, &str)] = &[
+pub(crate) const EXAMPLE_ENV: &[(&str, &str)] = &[
     ("CANARY_VERSION", "abc123"),
     ("STABLE_VERSION", "def456"),
     ("PROMETHEUS_TOKEN", "prometheus-example-token"),
@@ -290,7 +290,7 @@ const EXAMPLE_ENV: &[(&str, &str)] = &[
 ];
 
 /// The ```yaml blocks of a Markdown text.
-fn yaml_blocks(doc: &str) -> Vec<&str> {
+pub(crate) fn yaml_blocks(doc: &str) -> Vec<&str> {
     let mut blocks = Vec::new();
     let mut rest = doc;
     while let Some(start) = rest.find("```yaml\n") {

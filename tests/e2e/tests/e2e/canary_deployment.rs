@@ -120,7 +120,16 @@ fn the_decision_shows_on_the_environment() {
             .contains("could not create the GitHub deployment"),
         "{outage}"
     );
-    assert!(!outage.stderr.contains(TOKEN) && !outage.stdout.contains(TOKEN));
+    // Masked as soon as read: handed to the runner (which never shows that
+    // line), and nowhere else.
+    let both = format!("{}\n{}", outage.stdout, outage.stderr);
+    assert!(both.contains(&format!("::add-mask::{TOKEN}")), "{outage}");
+    assert!(
+        both.lines()
+            .filter(|l| !l.starts_with("::add-mask::"))
+            .all(|l| !l.contains(TOKEN)),
+        "{outage}"
+    );
 }
 
 #[test]

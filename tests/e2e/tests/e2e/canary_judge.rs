@@ -252,7 +252,7 @@ fn judge_scenarios_reach_their_decisions() {
     assert_eq!(json["decision"], "rollback", "{json}");
     assert_eq!(
         reason(&json),
-        "rollback: 2 failed interval(s) ≥ failure limit 2 (2 evaluated, 0 passed)",
+        "rollback: 2 failed interval(s) ≥ failure limit 2 (0 passed of 10 required)",
         "{json}"
     );
     for m in measurements(&json) {
@@ -288,7 +288,7 @@ fn judge_scenarios_reach_their_decisions() {
     assert_eq!(
         reason(&json),
         format!(
-            "inconclusive: deadline reached after {intervals} interval(s): 0 evaluated of 3 required (0 passed, 0 failed < limit 1), {intervals} without data, 0 with provider errors"
+            "inconclusive: deadline reached after {intervals} interval(s): 0 passed of 3 required, 3 more needed (0 failed < failure limit 1; {intervals} without data, 0 with provider errors)"
         ),
         "{json}"
     );
@@ -317,7 +317,8 @@ fn judge_scenarios_reach_their_decisions() {
     assert_eq!(
         reason(&json),
         format!(
-            "inconclusive: deadline reached after {intervals} interval(s): {passed} evaluated of 10 required ({passed} passed, 0 failed < limit 1), 0 without data, 0 with provider errors"
+            "inconclusive: deadline reached after {intervals} interval(s): {passed} passed of 10 required, {} more needed (0 failed < failure limit 1; 0 without data, 0 with provider errors)",
+            10 - passed
         ),
         "{json}"
     );
@@ -382,12 +383,13 @@ fn flapping_reaches_the_failure_limit_but_not_the_consecutive_limit() {
     );
     assert_eq!(
         reason(&json),
-        "rollback: 3 failed interval(s) ≥ failure limit 3 (6 evaluated, 3 passed)",
+        "rollback: 3 failed interval(s) ≥ failure limit 3 (3 passed of 100 required)",
         "{json}"
     );
 
-    // In a row only: never two in a row, so the count decides, with half
-    // the intervals failed (the failure limit, 1000, is not reached).
+    // In a row only: never two in a row, so the count of passed intervals
+    // decides, the failures in between counting for nothing (the failure
+    // limit, 1000, is not reached): 8 passes take 15 intervals.
     let json = probe(
         &flapping_app(),
         &[
@@ -399,11 +401,13 @@ fn flapping_reaches_the_failure_limit_but_not_the_consecutive_limit() {
             "1000",
         ],
     );
-    assert_eq!(outcomes(&json), ["passed", "failed"].repeat(4), "{json}");
+    let mut want = ["passed", "failed"].repeat(7);
+    want.push("passed");
+    assert_eq!(outcomes(&json), want, "{json}");
     assert_eq!(json["policy"]["consecutive_limit"], 3, "{json}");
     assert_eq!(
         reason(&json),
-        "promote: 8 interval(s) evaluated ≥ 8 required, 4 failed < failure limit 1000 (0 provider error(s), budget 3; 0 without data)",
+        "promote: 8 interval(s) passed ≥ 8 required, 7 failed < failure limit 1000 (0 provider error(s), budget 3; 0 without data)",
         "{json}"
     );
     // The same policy with a deadline before the count: inconclusive,
@@ -431,7 +435,8 @@ fn flapping_reaches_the_failure_limit_but_not_the_consecutive_limit() {
     assert_eq!(
         reason(&json),
         format!(
-            "inconclusive: deadline reached after {intervals} interval(s): {intervals} evaluated of 1000 required ({passed} passed, {failed} failed < limit 1000), 0 without data, 0 with provider errors"
+            "inconclusive: deadline reached after {intervals} interval(s): {passed} passed of 1000 required, {} more needed ({failed} failed < failure limit 1000; 0 without data, 0 with provider errors)",
+            1000 - passed
         ),
         "{json}"
     );
@@ -453,7 +458,7 @@ fn flapping_reaches_the_failure_limit_but_not_the_consecutive_limit() {
     );
     assert_eq!(
         reason(&json),
-        "rollback: 3 failed interval(s) in a row ≥ consecutive limit 3 (3 failed in all)",
+        "rollback: 3 failed interval(s) in a row ≥ consecutive limit 3 (3 failed in all, 0 passed of 8 required)",
         "{json}"
     );
 }

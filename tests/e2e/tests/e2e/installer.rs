@@ -121,15 +121,18 @@ impl Rig {
             .status()?;
         assert!(tar.success(), "tar failed: {tar}");
         let hash = sha256_hex(&fs::read(&archive)?);
-        // Another target's line first, as in a real manifest.
-        fs::write(
-            action.join(format!("manifests/{VERSION}.sha256")),
-            format!(
-                "{}  gantry-{VERSION}-aarch64-apple-darwin.tar.gz\n{hash}  {}\n",
-                "0".repeat(64),
-                asset()
-            ),
-        )?;
+        // Another target's line first, as in a real manifest; then the
+        // archive and each binary in it, as release.yml writes them.
+        let mut manifest = format!(
+            "{}  gantry-{VERSION}-aarch64-apple-darwin.tar.gz\n{hash}  {}\n",
+            "0".repeat(64),
+            asset()
+        );
+        for name in GANTRY_BINARIES {
+            let binary = sha256_hex(&fs::read(stage.join(&top).join(name))?);
+            manifest.push_str(&format!("{binary}  {top}/{name}\n"));
+        }
+        fs::write(action.join(format!("manifests/{VERSION}.sha256")), manifest)?;
 
         for sub in ["tool-cache", "runner-temp", "home"] {
             fs::create_dir_all(root.join(sub))?;
@@ -344,6 +347,84 @@ fn second_run_uses_the_tool_cache_without_downloading() -> TestResult {
         [asset_request()],
         "no second download"
     );
+    Ok(())
+}
+
+/// A binary planted in the tool cache after a good install (by another
+/// job's step, a compromised tool) must not run on the next install: the
+/// cache is checked against the committed checksums on every hit.
+#[test]
+fn a_binary_planted_in_the_cache_is_caught_and_replaced() -> TestResult {
+    let rig = Rig::new()?;
+    let first = rig.run(&[])?;
+    assert_eq!(first.code, Some(0), "{}", first.log);
+    let planted = rig.release_bin_dir().join("gantry-tag");
+    write_executable(&planted, "#!/bin/sh\necho planted\n")?;
+
+    let second = rig.run(&[])?;
+    assert_eq!(second.code, Some(0), "{}", second.log);
+    assert_eq!(second.outputs["cache-hit"], "false");
+    let warning = second
+        .log
+        .lines()
+        .find(|line| line.starts_with("::warning title=gantry install::"))
+        .unwrap_or_default();
+    assert!(
+        warning.contains("does not match manifests/0.42.0.sha256")
+            && warning.contains("gantry-tag has sha256"),
+        "{}",
+        second.log
+    );
+    assert_eq!(
+        rig.server.requests(),
+        [asset_request(), asset_request()],
+        "downloaded again"
+    );
+    assert_eq!(fs::read_to_string(&planted)?, stand_in("gantry-tag"));
+
+    // A clean cache is a hit again.
+    let third = rig.run(&[])?;
+    assert_eq!(third.outputs["cache-hit"], "true", "{}", third.log);
+    Ok(())
+}
+
+/// A manifest that pins only the archive cannot vouch for a cached
+/// directory: every install downloads and verifies.
+#[test]
+fn without_binary_checksums_the_cache_is_never_trusted() -> TestResult {
+    let rig = Rig::new()?;
+    let manifest = rig.action().join(format!("manifests/{VERSION}.sha256"));
+    let archive_only: String = fs::read_to_string(&manifest)?
+        .lines()
+        .filter(|line| line.ends_with(".tar.gz"))
+        .map(|line| format!("{line}\n"))
+        .collect();
+    fs::write(&manifest, archive_only)?;
+    for _ in 0..2 {
+        let run = rig.run(&[])?;
+        assert_eq!(run.code, Some(0), "{}", run.log);
+        assert_eq!(run.outputs["cache-hit"], "false");
+    }
+    assert_eq!(rig.server.requests(), [asset_request(), asset_request()]);
+    Ok(())
+}
+
+/// An archive whose checksum matches but whose binaries do not (a manifest
+/// edited by hand, a bad release) installs nothing.
+#[test]
+fn a_binary_that_differs_from_its_line_fails_the_install() -> TestResult {
+    let rig = Rig::new()?;
+    let manifest = rig.action().join(format!("manifests/{VERSION}.sha256"));
+    let edited = fs::read_to_string(&manifest)?.replace(
+        &sha256_hex(stand_in("gantry-patch").as_bytes()),
+        &"1".repeat(64),
+    );
+    fs::write(&manifest, edited)?;
+    let run = rig.run(&[])?;
+    assert_eq!(run.code, Some(1), "{}", run.log);
+    assert!(run.log.contains("a binary in it does not"), "{}", run.log);
+    assert!(run.log.contains("gantry-patch"), "{}", run.log);
+    rig.assert_nothing_installed();
     Ok(())
 }
 
@@ -601,6 +682,29 @@ done
     assert_eq!(again.code, Some(0), "{}", again.log);
     assert_eq!(again.outputs["cache-hit"], "true");
     assert_eq!(fs::read_to_string(&cargo_log)?, cargo_calls);
+
+    // A binary replaced in the cache does not match the hashes recorded at
+    // build time: the cache entry is dropped and built again.
+    write_executable(
+        &bin_dir.join("gantry-rollback"),
+        "#!/bin/sh\necho planted\n",
+    )?;
+    let rebuilt = rig.run(&[("INPUT_VERSION", UNRELEASED)])?;
+    assert_eq!(rebuilt.code, Some(0), "{}", rebuilt.log);
+    assert_eq!(rebuilt.outputs["cache-hit"], "false");
+    assert!(
+        rebuilt
+            .log
+            .contains("does not match the hashes recorded when it was built"),
+        "{}",
+        rebuilt.log
+    );
+    assert_eq!(fs::read_to_string(&cargo_log)?.lines().count(), 2);
+    let ran = Command::new(bin_dir.join("gantry-rollback")).output()?;
+    assert_eq!(
+        String::from_utf8_lossy(&ran.stdout),
+        "gantry-rollback built from source\n"
+    );
 
     // Asking cargo for a version other than the source's is refused.
     let other = rig.run(&[("INPUT_SOURCE", "cargo"), ("INPUT_VERSION", "0.44.0")])?;

@@ -6,7 +6,9 @@
 mod act;
 mod canary;
 mod canary_act;
+mod canary_child_env;
 mod canary_deployment;
+mod canary_doc_queries;
 mod canary_judge;
 mod canary_kube;
 mod canary_rig;
@@ -14,6 +16,7 @@ mod canary_spec;
 mod canary_steps;
 mod cli;
 mod corpus;
+mod corpus_canary;
 mod corpus_rollback;
 mod gitops;
 mod gitops_act;
