@@ -61,24 +61,29 @@ where
     }
 }
 
-/// The error an answer that is not a success is: classified by its HTTP
-/// status (the body's `Status` is not trusted for that: a proxy's JSON
-/// error is not one), with the `Status` message when there is one.
-fn answer_error(object: &str, status: u16, body: &[u8]) -> KubeError {
-    let text = String::from_utf8_lossy(body);
+/// The error an answer that is not a success is. An API server's error
+/// is a `Status` object: classified by its HTTP status, with its message.
+/// Any other body (a proxy's page, a server that is not Kubernetes) says
+/// nothing about the object: an outside failure naming the server.
+fn answer_error(object: &str, server: &str, status: u16, body: &[u8]) -> KubeError {
     let parsed: Option<Value> = serde_json::from_slice(body).ok();
-    let message = parsed
+    let Some(kube_status) = parsed
         .as_ref()
         .filter(|v| v.get("kind").and_then(Value::as_str) == Some("Status"))
-        .and_then(|v| {
-            ["message", "reason"]
-                .iter()
-                .filter_map(|key| v.get(*key).and_then(Value::as_str))
-                .find(|m| !m.trim().is_empty())
-                .map(str::to_owned)
-        })
-        .unwrap_or_else(|| text.into_owned());
-    crate::error::from_status(object.to_owned(), status, crate::error::short(&message))
+    else {
+        return KubeError::NotKubernetes {
+            object: object.to_owned(),
+            server: server.to_owned(),
+            status,
+            message: crate::error::short(&String::from_utf8_lossy(body)),
+        };
+    };
+    let message = ["message", "reason"]
+        .iter()
+        .filter_map(|key| kube_status.get(*key).and_then(Value::as_str))
+        .find(|m| !m.trim().is_empty())
+        .unwrap_or_default();
+    crate::error::from_status(object.to_owned(), status, crate::error::short(message))
 }
 
 /// The objects of one resource in one namespace.
@@ -113,6 +118,11 @@ async fn send(
             .await
             .map_err(|err| KubeError::from_kube(object, err))?;
         let status = response.status().as_u16();
+        let server = response
+            .extensions()
+            .get::<crate::transport::ServedBy>()
+            .map(|s| s.0.clone())
+            .unwrap_or_else(|| "(unknown)".to_owned());
         let body = response
             .into_body()
             .collect_bytes()
@@ -121,7 +131,7 @@ async fn send(
         if (200..300).contains(&status) {
             Ok(body)
         } else {
-            Err(answer_error(object, status, &body))
+            Err(answer_error(object, &server, status, &body))
         }
     })
     .await?;
@@ -266,4 +276,53 @@ pub(crate) async fn replace(
     let params = PostParams::default();
     send(api, object, |r| r.replace(name, &params, body.clone())).await?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn error_answers_are_the_api_servers_only_with_a_status() {
+        let status = |code: u16, reason: &str| {
+            serde_json::to_vec(&serde_json::json!({
+                "kind": "Status", "apiVersion": "v1", "status": "Failure",
+                "message": format!("deployments.apps \"web\" {reason}"), "reason": reason, "code": code,
+            }))
+            .unwrap_or_default()
+        };
+        let table: [(u16, Vec<u8>, &str, bool); 5] = [
+            (
+                404,
+                status(404, "not found"),
+                "deployment prod/web not found",
+                true,
+            ),
+            (
+                403,
+                status(403, "forbidden"),
+                "access denied (HTTP 403): deployments.apps \"web\" forbidden",
+                true,
+            ),
+            (503, status(503, "unavailable"), "answered HTTP 503", false),
+            (
+                404,
+                b"{\"error\":\"not found\"}".to_vec(),
+                "the server at https://10.0.0.1:6443 answered HTTP 404 without a Kubernetes Status object",
+                false,
+            ),
+            (
+                502,
+                b"<html>\n<body>Bad Gateway</body></html>".to_vec(),
+                "answered HTTP 502 without a Kubernetes Status object (is it a Kubernetes API server?): <html>",
+                false,
+            ),
+        ];
+        for (code, body, words, input) in table {
+            let err = answer_error("deployment prod/web", "https://10.0.0.1:6443", code, &body);
+            let text = err.to_string();
+            assert!(text.contains(words), "{code}: {text}");
+            assert_eq!(err.is_input_error(), input, "{code}: {text}");
+        }
+    }
 }

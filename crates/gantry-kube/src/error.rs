@@ -149,6 +149,22 @@ pub enum KubeError {
         message: String,
     },
 
+    /// An error answer that is not the API server's (no `Status` object):
+    /// a proxy, or a server that is not Kubernetes at all.
+    #[error(
+        "{object}: the server at {server} answered HTTP {status} without a Kubernetes Status object (is it a Kubernetes API server?): {message}"
+    )]
+    NotKubernetes {
+        /// The object the request was about.
+        object: String,
+        /// The server, as it may be printed.
+        server: String,
+        /// The HTTP status.
+        status: u16,
+        /// The first line of its answer.
+        message: String,
+    },
+
     /// The API server could not be reached (connection refused, TLS, DNS).
     #[error("{object}: cannot reach the Kubernetes API server at {server}: {reason}")]
     Unreachable {
@@ -313,7 +329,9 @@ impl KubeError {
     /// connection that failed).
     pub(crate) fn is_transient(&self) -> bool {
         match self {
-            KubeError::Api { status, .. } => matches!(status, 429 | 500 | 502 | 503 | 504),
+            KubeError::Api { status, .. } | KubeError::NotKubernetes { status, .. } => {
+                matches!(status, 429 | 500 | 502 | 503 | 504)
+            }
             KubeError::Unreachable { .. } | KubeError::Timeout { .. } => true,
             // An answer too big once is too big again.
             _ => false,

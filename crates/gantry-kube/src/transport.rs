@@ -56,6 +56,11 @@ fn mib(bytes: usize) -> String {
     }
 }
 
+/// The API server an answer came from (as it may be printed), set on
+/// every response as an extension so errors about the answer can name it.
+#[derive(Debug, Clone)]
+pub(crate) struct ServedBy(pub(crate) String);
+
 /// What every request through the stack is held to.
 #[derive(Debug)]
 pub(crate) struct Limits {
@@ -159,6 +164,10 @@ where
             if declared.is_some_and(|length| length > limits.cap as u64) {
                 return Err(limits.too_large());
             }
+            let mut response = response;
+            response
+                .extensions_mut()
+                .insert(ServedBy(limits.server.clone()));
             Ok(response.map(|inner| GuardedBody {
                 inner,
                 read: 0,

@@ -802,27 +802,28 @@ fn api_servers_that_fail_are_exit_3_naming_them() {
             3,
             "{refused}",
         )),
-        // The recorder answers 404 to everything: nothing there to change.
+        // The recorder answers 404 with a body that is not a Kubernetes
+        // Status: not an API server, whose "not found" it is not.
         with(
             "recorder-status",
             "{recorder}",
             &["status", "web"],
-            2,
-            "deployment prod/web not found",
+            3,
+            "the server at http://{recorder} answered HTTP 404 without a Kubernetes Status",
         ),
         with(
             "recorder-set-image",
             "{recorder}",
             &["set-image", "web", "app=nginx:1.27"],
-            2,
-            "not found",
+            3,
+            "{recorder}",
         ),
         undo_target(with(
             "recorder-run",
             "{recorder}",
             &["run", "--target", "{dir}/rollback.yaml"],
-            2,
-            "not found",
+            3,
+            "{recorder}",
         )),
     ];
     assert!(run_table(cases) >= 16);
