@@ -22,38 +22,14 @@ use crate::kube_args::{KubeArgs, check_namespace};
 
 /// How long each rollout of `undo` may take unless `timeout` says.
 const DEFAULT_TIMEOUT: Duration = Duration::from_secs(300);
-/// The largest target file read: real ones are a few KiB.
-const MAX_TARGET_FILE: u64 = 1024 * 1024;
 
 fn usage(message: String) -> CliError {
     CliError::usage(anyhow::anyhow!(message))
 }
 
-/// Read the target spec and check every field.
+/// Read the target spec (a regular file of at most 1 MiB: gantry-spec
+/// refuses a FIFO before it blocks) and check every field.
 pub(crate) fn load(path: &Path) -> Result<RollbackSpec, CliError> {
-    // A FIFO or a device would block the read forever.
-    match std::fs::metadata(path) {
-        Ok(meta) if meta.is_dir() => {
-            return Err(usage(format!(
-                "cannot read the target {}: it is a directory, not a file",
-                path.display()
-            )));
-        }
-        Ok(meta) if !meta.is_file() => {
-            return Err(usage(format!(
-                "cannot read the target {}: it is not a regular file (a FIFO, socket or device)",
-                path.display()
-            )));
-        }
-        Ok(meta) if meta.len() > MAX_TARGET_FILE => {
-            return Err(usage(format!(
-                "cannot read the target {}: it is {} bytes, more than the 1 MiB a target may have",
-                path.display(),
-                meta.len()
-            )));
-        }
-        _ => {}
-    }
     let spec = gantry_spec::load::<RollbackSpec>(path, &|name| std::env::var(name).ok())
         .map_err(|e| CliError::usage(anyhow::Error::new(e)))?;
     check(&spec, path)?;
