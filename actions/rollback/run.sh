@@ -52,13 +52,14 @@ take_workload() {
 case $operation in
   status)
     drop GANTRY_CONTAINER_IMAGES:images GANTRY_TARGET:target GANTRY_WEIGHT:weight GANTRY_REASON:reason \
-      GANTRY_TO_REVISION:to-revision GANTRY_TO_IMAGE:to-image GANTRY_UNDO_ON_FAILURE:undo-on-failure GANTRY_TOKEN:token
+      GANTRY_TO_REVISION:to-revision GANTRY_TO_IMAGE:to-image GANTRY_UNDO_ON_FAILURE:undo-on-failure GANTRY_TOKEN:token \
+      GANTRY_CLOUD_RUN_TIMEOUT:cloud-run-timeout
     take_workload
     exec gantry-rollback status -- "$workload"
     ;;
   set-image)
     drop GANTRY_TARGET:target GANTRY_WEIGHT:weight GANTRY_TO_REVISION:to-revision GANTRY_TO_IMAGE:to-image \
-      GANTRY_TOKEN:token
+      GANTRY_TOKEN:token GANTRY_CLOUD_RUN_TIMEOUT:cloud-run-timeout
     take_workload
     unset GANTRY_CONTAINER_IMAGES
     if [[ -z $images ]]; then
@@ -72,14 +73,14 @@ case $operation in
     ;;
   undo)
     drop GANTRY_CONTAINER_IMAGES:images GANTRY_TARGET:target GANTRY_WEIGHT:weight GANTRY_REASON:reason \
-      GANTRY_UNDO_ON_FAILURE:undo-on-failure GANTRY_TOKEN:token
+      GANTRY_UNDO_ON_FAILURE:undo-on-failure GANTRY_TOKEN:token GANTRY_CLOUD_RUN_TIMEOUT:cloud-run-timeout
     take_workload
     exec gantry-rollback undo -- "$workload"
     ;;
   shift)
     drop GANTRY_WORKLOAD:workload GANTRY_CONTAINER_IMAGES:images GANTRY_REASON:reason \
       GANTRY_ROLLOUT_TIMEOUT:timeout GANTRY_TO_REVISION:to-revision GANTRY_TO_IMAGE:to-image \
-      GANTRY_UNDO_ON_FAILURE:undo-on-failure GANTRY_TOKEN:token
+      GANTRY_UNDO_ON_FAILURE:undo-on-failure GANTRY_TOKEN:token GANTRY_CLOUD_RUN_TIMEOUT:cloud-run-timeout
     exec gantry-rollback shift
     ;;
   run)

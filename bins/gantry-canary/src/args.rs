@@ -151,7 +151,7 @@ pub(crate) struct AnalysisArgs {
     #[arg(
         long,
         value_name = "DURATION",
-        env = "GANTRY_KUBE_TIMEOUT",
+        env = env_vars::GANTRY_KUBE_TIMEOUT,
         allow_hyphen_values = true
     )]
     pub(crate) kube_timeout: Option<String>,

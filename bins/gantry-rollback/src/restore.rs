@@ -5,7 +5,7 @@
 
 use std::path::PathBuf;
 
-use gantry_cli::{CliError, ExitStatus, env_vars};
+use gantry_cli::{CliError, ExitStatus, env_vars, parse_duration};
 use gantry_restore::{Restore, Step, StepOutcome};
 use gantry_runner::{Printer, Summary};
 use serde_json::json;
@@ -22,6 +22,11 @@ pub(crate) struct RunArgs {
     /// Why, for the GitOps revert's commit message (e.g. the canary's reason).
     #[arg(long, value_name = "TEXT", env = env_vars::GANTRY_REASON)]
     reason: Option<String>,
+
+    /// The deadline of each request to the Cloud Run Admin API, its answer
+    /// included; a request that runs into it is tried once more.
+    #[arg(long, value_name = "DURATION", default_value = "10s", env = env_vars::GANTRY_CLOUD_RUN_TIMEOUT, allow_hyphen_values = true)]
+    cloud_run_timeout: String,
 }
 
 pub(crate) fn run(
@@ -29,26 +34,47 @@ pub(crate) fn run(
     kube: &KubeArgs,
     printer: &mut Printer,
 ) -> Result<ExitStatus, CliError> {
+    // Every flag and every field of the file first: nothing is contacted
+    // before all of it is known to be usable.
+    let cloud_run_timeout = parse_duration("--cloud-run-timeout", &args.cloud_run_timeout, false)?;
+    kube.check()?;
     let spec = target::load(&args.target)?;
+    let kube = target::kube_args(kube, &spec);
+    let cluster = kube.check()?;
     let reason = args
         .reason
         .clone()
         .filter(|r| !r.trim().is_empty())
-        .or_else(|| printer.env().var("GANTRY_REASON").map(str::to_owned))
         .unwrap_or_else(|| "rollback by gantry-rollback".to_owned());
-    let restore = block_on(async {
-        let kube = target::connect(kube, &spec).await?;
-        let steps = target::steps(
-            &spec,
-            kube.as_ref().map(|(c, n)| (c, n.as_str())),
-            &args.target,
-            &reason,
-        )?;
-        if let Some((client, _)) = &kube {
-            preflight(client, &steps).await?;
+    if let Some(gitops) = &spec.gitops {
+        // gantry-gitops gets the token; the repository URL may carry one.
+        if let Some(token) = printer.env().var(env_vars::GANTRY_TOKEN).map(str::to_owned)
+            && !token.trim().is_empty()
+        {
+            printer.mask(&token)?;
         }
-        Ok(gantry_restore::restore(kube.as_ref().map(|(c, _)| c), &steps).await)
-    })?;
+        for secret in crate::gitops::repo_credentials(&gitops.repo) {
+            printer.mask(&secret)?;
+        }
+    }
+    let outside = target::outside_steps(&spec, &args.target, &reason, cloud_run_timeout)?;
+    mask_cloud_run(&outside, printer)?;
+    let restore = block_on(async {
+        let mut steps = Vec::new();
+        let mut client = None;
+        if target::needs_kube(&spec) {
+            let (connected, namespace) = cluster.connect(printer).await?;
+            steps = target::kube_steps(&spec, &connected, &namespace, &args.target)?;
+            preflight(&connected, &steps).await?;
+            client = Some(connected);
+        }
+        steps.extend(outside);
+        let restore = gantry_restore::restore(client.as_ref(), &steps).await;
+        Ok((restore, steps))
+    });
+    kube.mask(printer)?;
+    let (restore, steps) = restore?;
+    mask_cloud_run(&steps, printer)?;
     for step in &restore.steps {
         printer.info(&format!(
             "{:<10} {}: {} ({:.1} s): {}",
@@ -76,7 +102,9 @@ pub(crate) fn run(
         "succeeded",
         if restore.succeeded() { "true" } else { "false" },
     )?;
-    printer.set_output("report", &json.to_string())?;
+    // Outputs are written as given: redacted here, as the rest is.
+    let report = printer.redact(&json.to_string()).into_owned();
+    printer.set_output("report", &report)?;
     printer.summary(&summary(&restore, &text))?;
     printer.result(&text, &json)?;
     Ok(match restore.failure() {
@@ -85,6 +113,19 @@ pub(crate) fn run(
         Some(step) if step.rollout_unfinished => ExitStatus::Failure,
         Some(_) => ExitStatus::External,
     })
+}
+
+/// Mask the Cloud Run credentials of `steps` (the token given, the ADC
+/// file's secrets, an access token fetched since).
+fn mask_cloud_run(steps: &[Step], printer: &mut Printer) -> Result<(), CliError> {
+    for step in steps {
+        if let Step::CloudRun { service, .. } = step {
+            for secret in service.credentials().secrets() {
+                printer.mask(&secret)?;
+            }
+        }
+    }
+    Ok(())
 }
 
 /// Every workload the steps scale or undo exists, before the first step

@@ -4,11 +4,11 @@
 //! waited for again.
 
 use gantry_cli::{CliError, ExitStatus, env_vars, parse_duration};
-use gantry_kube::{RolloutOutcome, UndoTarget, WorkloadRef};
+use gantry_kube::{RolloutOutcome, UndoTarget, WorkloadKind, WorkloadRef};
 use gantry_runner::Printer;
 use serde_json::json;
 
-use crate::kube_args::{KubeArgs, block_on, kube_error};
+use crate::kube_args::{KubeArgs, block_on, check_workload, kube_error};
 use crate::status::{self, POLL};
 
 #[derive(Debug, clap::Args)]
@@ -41,19 +41,19 @@ pub(crate) fn run(
     printer: &mut Printer,
 ) -> Result<ExitStatus, CliError> {
     let timeout = parse_duration("--timeout", &args.timeout, false)?;
+    let cluster = kube.check()?;
+    let kind = check_workload(&args.workload)?;
+    if args.undo_on_failure && kind != WorkloadKind::Deployment {
+        return Err(CliError::usage(anyhow::anyhow!(
+            "--undo-on-failure needs a Deployment: `{}` is a {}, which keeps no ReplicaSet history to undo to",
+            args.workload,
+            kind.as_str()
+        )));
+    }
     let images: Vec<(String, String)> = args
         .images
         .iter()
-        .map(|pair| match pair.split_once('=') {
-            Some((container, image))
-                if !container.trim().is_empty() && !image.trim().is_empty() =>
-            {
-                Ok((container.trim().to_owned(), image.trim().to_owned()))
-            }
-            _ => Err(CliError::usage(anyhow::anyhow!(
-                "invalid image `{pair}`: expected CONTAINER=IMAGE (e.g. app=ghcr.io/acme/web:1.2.3)"
-            ))),
-        })
+        .map(|pair| gantry_kube::parse_image_change(pair).map_err(kube_error))
         .collect::<Result<_, _>>()?;
     let cause = args.record.clone().unwrap_or_else(|| {
         let set: Vec<String> = images.iter().map(|(c, i)| format!("{c}={i}")).collect();
@@ -67,8 +67,8 @@ pub(crate) fn run(
         };
         format!("gantry-rollback set-image {}{run}", set.join(" "))
     });
-    let (outcome, report, undone) = block_on(async {
-        let (client, namespace) = kube.connect().await?;
+    let done = block_on(async {
+        let (client, namespace) = cluster.connect(printer).await?;
         let workload = WorkloadRef::parse(&args.workload, &namespace).map_err(kube_error)?;
         let outcome = gantry_kube::set_image(&client, &workload, &images, Some(&cause))
             .await
@@ -88,7 +88,9 @@ pub(crate) fn run(
             None
         };
         Ok((outcome, report, undone))
-    })?;
+    });
+    kube.mask(printer)?;
+    let (outcome, report, undone) = done?;
     printer.info(&outcome.to_string())?;
     status::print_report(&report, printer)?;
     printer.info(&report.message)?;

@@ -31,6 +31,7 @@ pub(crate) fn run(
     kube: &KubeArgs,
     printer: &mut Printer,
 ) -> Result<ExitStatus, CliError> {
+    kube.check()?;
     let given = args
         .weight
         .clone()
@@ -58,9 +59,11 @@ pub(crate) fn run(
             args.target.display()
         )));
     };
+    let kube = target::kube_args(kube, &spec);
+    let cluster = kube.check()?;
     let shifted = block_on(async {
-        let (client, namespace) = target::kube_args(kube, &spec).connect().await?;
-        let shifter = target::shifter(traffic, &client, &namespace, &args.target)?;
+        let (client, namespace) = cluster.connect(printer).await?;
+        let shifter = target::shifter(traffic, &client, &namespace);
         shifter.set_canary_weight(weight).await.map_err(|e| {
             if e.is_input_error() {
                 CliError::usage(e)
@@ -68,7 +71,9 @@ pub(crate) fn run(
                 CliError::external(e)
             }
         })
-    })?;
+    });
+    kube.mask(printer)?;
+    let shifted = shifted?;
     printer.set_output("changed", if shifted.changed { "true" } else { "false" })?;
     printer.result(
         &shifted.detail,

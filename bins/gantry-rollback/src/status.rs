@@ -8,7 +8,7 @@ use gantry_kube::{RolloutOutcome, RolloutReport, WorkloadRef};
 use gantry_runner::Printer;
 use serde_json::json;
 
-use crate::kube_args::{KubeArgs, block_on, kube_error};
+use crate::kube_args::{KubeArgs, block_on, check_workload, kube_error};
 
 /// How often a rollout is read while waiting.
 pub(crate) const POLL: Duration = Duration::from_millis(500);
@@ -31,13 +31,17 @@ pub(crate) fn run(
     printer: &mut Printer,
 ) -> Result<ExitStatus, CliError> {
     let timeout = parse_duration("--timeout", &args.timeout, false)?;
+    let cluster = kube.check()?;
+    check_workload(&args.workload)?;
     let report = block_on(async {
-        let (client, namespace) = kube.connect().await?;
+        let (client, namespace) = cluster.connect(printer).await?;
         let workload = WorkloadRef::parse(&args.workload, &namespace).map_err(kube_error)?;
         gantry_kube::wait_for_rollout(&client, &workload, timeout, POLL)
             .await
             .map_err(kube_error)
-    })?;
+    });
+    kube.mask(printer)?;
+    let report = report?;
     print_report(&report, printer)?;
     printer.result(&report.message, &report_json(&report))?;
     printer.set_output("outcome", outcome_word(report.outcome))?;

@@ -3,11 +3,11 @@
 //! `--to-image TAG`), then `rollout status`.
 
 use gantry_cli::{CliError, ExitStatus, env_vars, parse_duration};
-use gantry_kube::{UndoTarget, WorkloadRef};
+use gantry_kube::{UndoTarget, WorkloadKind, WorkloadRef};
 use gantry_runner::Printer;
 use serde_json::json;
 
-use crate::kube_args::{KubeArgs, block_on, kube_error};
+use crate::kube_args::{KubeArgs, block_on, check_workload, kube_error};
 use crate::status::{self, POLL};
 
 #[derive(Debug, clap::Args)]
@@ -41,18 +41,31 @@ pub(crate) fn run(
     printer: &mut Printer,
 ) -> Result<ExitStatus, CliError> {
     let timeout = parse_duration("--timeout", &args.timeout, false)?;
-    let target = match (args.to_revision, args.to_image.as_deref().map(str::trim)) {
+    let cluster = kube.check()?;
+    // An empty --to-image is an action input left empty: the previous revision.
+    let to_image = args.to_image.as_deref().filter(|i| !i.trim().is_empty());
+    let target = match (args.to_revision, to_image) {
         (Some(n), _) if n < 1 => {
             return Err(CliError::usage(anyhow::anyhow!(
                 "invalid --to-revision {n}: revisions start at 1"
             )));
         }
         (Some(n), _) => UndoTarget::Revision(n),
-        (None, Some(image)) if !image.is_empty() => UndoTarget::Image(image.to_owned()),
-        _ => UndoTarget::Previous,
+        (None, Some(image)) => {
+            gantry_kube::check_image_target(image)
+                .map_err(|e| CliError::usage(anyhow::anyhow!("invalid --to-image: {e}")))?;
+            UndoTarget::Image(image.trim().to_owned())
+        }
+        (None, None) => UndoTarget::Previous,
     };
-    let (undo, report) = block_on(async {
-        let (client, namespace) = kube.connect().await?;
+    if check_workload(&args.workload)? != WorkloadKind::Deployment {
+        return Err(CliError::usage(anyhow::anyhow!(
+            "cannot undo `{}`: undo is for Deployments (StatefulSets and DaemonSets keep no ReplicaSet history to undo to)",
+            args.workload
+        )));
+    }
+    let done = block_on(async {
+        let (client, namespace) = cluster.connect(printer).await?;
         let workload = WorkloadRef::parse(&args.workload, &namespace).map_err(kube_error)?;
         let undo = gantry_kube::undo(&client, &workload, &target)
             .await
@@ -61,7 +74,9 @@ pub(crate) fn run(
             .await
             .map_err(kube_error)?;
         Ok((undo, report))
-    })?;
+    });
+    kube.mask(printer)?;
+    let (undo, report) = done?;
     printer.info(&format!("{}: {}", undo.deployment, undo.summary))?;
     status::print_report(&report, printer)?;
     printer.set_output("changed", if undo.changed { "true" } else { "false" })?;

@@ -261,3 +261,9 @@ pub const GANTRY_HOOK_ENV: &str = "GANTRY_HOOK_ENV";
 pub const GANTRY_GIT_TIMEOUT: &str = "GANTRY_GIT_TIMEOUT";
 /// Deadline of each GitHub API request (gantry-gitops `--mode pr|api`).
 pub const GANTRY_GITHUB_TIMEOUT: &str = "GANTRY_GITHUB_TIMEOUT";
+
+// Deadlines (issue 12): `--<service>-timeout`, one request's deadline.
+/// Deadline of one Kubernetes API request, e.g. `15s` (gantry-rollback, gantry-canary `--workload`).
+pub const GANTRY_KUBE_TIMEOUT: &str = "GANTRY_KUBE_TIMEOUT";
+/// Deadline of one Cloud Run Admin API request, e.g. `10s`.
+pub const GANTRY_CLOUD_RUN_TIMEOUT: &str = "GANTRY_CLOUD_RUN_TIMEOUT";

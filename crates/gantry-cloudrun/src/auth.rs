@@ -44,6 +44,11 @@ const WAY_OUT: &str = "use google-github-actions/auth with token_format: access_
 /// A token is refreshed this long before it expires.
 const EARLY: Duration = Duration::from_secs(60);
 const METADATA_TIMEOUT: Duration = Duration::from_secs(5);
+/// The largest ADC file read.
+const MAX_ADC_FILE: u64 = 64 * 1024;
+/// The most a token answer may hold: a token and its expiry are a few
+/// hundred bytes.
+const MAX_TOKEN_ANSWER: usize = 64 * 1024;
 
 /// A secret string; `Debug` shows `***`.
 #[derive(Clone, PartialEq, Eq)]
@@ -226,6 +231,19 @@ impl Credentials {
             return Credentials::token_from(&token, ACCESS_TOKEN_ENV);
         }
         if let Some(path) = non_empty(env(CREDENTIALS_ENV)) {
+            // A FIFO or a device would block the read forever, a huge file
+            // exhaust memory: an ADC file is a few hundred bytes.
+            match std::fs::metadata(&path) {
+                Ok(meta) if !meta.is_file() || meta.len() > MAX_ADC_FILE => {
+                    return Err(Error::Credentials {
+                        path: path.clone(),
+                        reason: format!(
+                            "it is not a regular file of at most 64 KiB; {CREDENTIALS_ENV} names it"
+                        ),
+                    });
+                }
+                _ => {}
+            }
             let text = std::fs::read_to_string(&path).map_err(|e| Error::Credentials {
                 path: path.clone(),
                 reason: format!("cannot read it ({e}); {CREDENTIALS_ENV} names it"),
@@ -233,7 +251,10 @@ impl Credentials {
             return Credentials::from_adc_json(&path, &text);
         }
         let well_known = gcloud_adc_file(env);
-        if let Some(path) = well_known.as_deref().filter(|p| p.is_file()) {
+        if let Some(path) = well_known
+            .as_deref()
+            .filter(|p| p.is_file() && p.metadata().is_ok_and(|m| m.len() <= MAX_ADC_FILE))
+        {
             let shown = path.display().to_string();
             let text = std::fs::read_to_string(path).map_err(|e| Error::Credentials {
                 path: shown.clone(),
@@ -258,6 +279,30 @@ impl Credentials {
         Credentials::discover(explicit, &|name| std::env::var(name).ok())
     }
 
+    /// Every secret these credentials hold or fetched so far (a token, a
+    /// refresh token, a client secret, the access token in the cache), for
+    /// masking: ask again after requests, a fetched token is new.
+    pub fn secrets(&self) -> Vec<String> {
+        let mut secrets = match &self.source {
+            Source::Token { token, .. } => vec![token.0.clone()],
+            Source::AuthorizedUser {
+                client_secret,
+                refresh_token,
+                ..
+            } => vec![client_secret.0.clone(), refresh_token.0.clone()],
+            Source::Metadata { .. } => Vec::new(),
+        };
+        if let Some(cached) = self
+            .cache
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .as_ref()
+        {
+            secrets.push(cached.token.0.clone());
+        }
+        secrets
+    }
+
     /// Where tokens come from, for logs: `the given token`,
     /// `GOOGLE_OAUTH_ACCESS_TOKEN`, `authorized_user credentials in PATH`,
     /// `the metadata server at URL`.
@@ -278,6 +323,7 @@ impl Credentials {
         http: &reqwest::Client,
         local: &reqwest::Client,
         policy: &RetryPolicy,
+        timeout: Duration,
     ) -> Result<Secret, Error> {
         if let Source::Token { token, .. } = &self.source {
             return Ok(token.clone());
@@ -309,7 +355,7 @@ impl Credentials {
                     .post(token_uri)
                     .header("content-type", "application/x-www-form-urlencoded")
                     .body(body);
-                fetch(request, token_uri, policy, |status, text| {
+                fetch(request, token_uri, policy, timeout, |status, text| {
                     let err: OAuthError = serde_json::from_str(text).unwrap_or_default();
                     let reason = oauth_reason(status, &err, text);
                     if matches!(status, 400 | 401 | 403) {
@@ -334,9 +380,11 @@ impl Credentials {
                     .get(&url)
                     .header("Metadata-Flavor", "Google")
                     .timeout(METADATA_TIMEOUT);
-                match fetch(request, &url, policy, |status, text| Error::Token {
-                    endpoint: url.clone(),
-                    reason: format!("HTTP {status}: {}", short(text)),
+                match fetch(request, &url, policy, METADATA_TIMEOUT, |status, text| {
+                    Error::Token {
+                        endpoint: url.clone(),
+                        reason: format!("HTTP {status}: {}", short(text)),
+                    }
                 })
                 .await
                 {
@@ -405,9 +453,11 @@ async fn fetch(
     request: reqwest::RequestBuilder,
     endpoint: &str,
     policy: &RetryPolicy,
+    timeout: Duration,
     refused: impl Fn(u16, &str) -> Error,
 ) -> Result<TokenAnswer, Error> {
     let mut attempt = 0;
+    let mut timeouts = 0;
     loop {
         attempt += 1;
         let Some(this) = request.try_clone() else {
@@ -418,17 +468,29 @@ async fn fetch(
         let outcome = match this.send().await {
             Ok(response) => {
                 let status = response.status().as_u16();
-                response.text().await.map(|text| (status, text))
+                match gantry_http::read_capped(response, MAX_TOKEN_ANSWER).await {
+                    Ok(body) => Ok((status, String::from_utf8_lossy(&body).into_owned())),
+                    Err(gantry_http::BodyError::TooLarge { cap }) => {
+                        return Err(Error::TooLarge {
+                            endpoint: endpoint.to_owned(),
+                            cap,
+                        });
+                    }
+                    Err(gantry_http::BodyError::Transport(e)) => Err(e),
+                }
             }
             Err(e) => Err(e),
         };
         let (status, text) = match outcome {
             Ok(answer) => answer,
             Err(e) => {
-                if attempt >= policy.attempts.max(1) {
+                if e.is_timeout() {
+                    timeouts += 1;
+                }
+                if attempt >= policy.attempts.max(1) || timeouts >= policy.timeout_attempts.max(1) {
                     return Err(Error::Transport {
                         endpoint: endpoint.to_owned(),
-                        reason: crate::client::transport_reason(&e),
+                        reason: crate::client::transport_reason(&e, timeout),
                         attempts: attempt,
                     });
                 }

@@ -23,6 +23,13 @@ pub const DEFAULT_BASE_URL: &str = "https://run.googleapis.com";
 const PAGE_SIZE: &str = "100";
 /// A bound on paging, against a server that never stops.
 const MAX_PAGES: usize = 1000;
+/// The most one answer may hold: a page of 100 revisions is a few hundred
+/// KiB of JSON, a service or an operation a few KiB.
+pub const MAX_BODY: usize = 4 * 1024 * 1024;
+/// The deadline of one request when none is given: the Admin API answers
+/// in well under a second; with one retry of a request that timed out, a
+/// server that never answers ends a command in about 20 s.
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// How to build a [`CloudRun`].
 #[derive(Debug, Clone)]
@@ -31,7 +38,8 @@ pub struct Config {
     pub base_url: String,
     /// Retries of one request (429, 502, 503, 504, no answer).
     pub retry: RetryPolicy,
-    /// Timeout of one request.
+    /// The deadline of one request, its answer included (a request that
+    /// runs into it is tried [`RetryPolicy::timeout_attempts`] times).
     pub timeout: Duration,
     /// The first wait between polls of an operation; doubled up to
     /// `max_poll_interval`.
@@ -51,7 +59,7 @@ impl Default for Config {
         Config {
             base_url: DEFAULT_BASE_URL.to_owned(),
             retry: RetryPolicy::default(),
-            timeout: Duration::from_secs(60),
+            timeout: DEFAULT_TIMEOUT,
             poll_interval: Duration::from_secs(1),
             max_poll_interval: Duration::from_secs(5),
             operation_timeout: Duration::from_secs(600),
@@ -110,10 +118,12 @@ fn parse_base(text: &str) -> Result<Url, Error> {
 
 /// Why a request got no answer, with reqwest's cause chain (its
 /// `Display` has the URL, which holds no secret, and little else).
-pub(crate) fn transport_reason(e: &reqwest::Error) -> String {
-    let mut reason = if e.is_timeout() {
-        "timed out".to_owned()
-    } else if e.is_connect() {
+pub(crate) fn transport_reason(e: &reqwest::Error, timeout: Duration) -> String {
+    if e.is_timeout() {
+        // reqwest's cause only says "operation timed out" again.
+        return format!("no whole answer within {} s", timeout.as_secs_f64());
+    }
+    let mut reason = if e.is_connect() {
         "cannot connect".to_owned()
     } else {
         "request failed".to_owned()
@@ -205,7 +215,7 @@ impl CloudRun {
             let builder = reqwest::Client::builder()
                 .user_agent(config.user_agent.clone())
                 .timeout(config.timeout)
-                .connect_timeout(Duration::from_secs(15))
+                .connect_timeout(config.timeout)
                 // A redirect to another host must not carry the token.
                 .redirect(reqwest::redirect::Policy::none());
             let builder = if proxy { builder } else { builder.no_proxy() };
@@ -231,6 +241,11 @@ impl CloudRun {
     /// Where the tokens come from.
     pub fn credentials(&self) -> &Credentials {
         &self.inner.credentials
+    }
+
+    /// The API root requests go to.
+    pub fn base_url(&self) -> &str {
+        self.inner.base.as_str()
     }
 
     /// `{base}/v2/{name}?{query}`. Names are checked (`[a-z0-9-]` between
@@ -259,12 +274,18 @@ impl CloudRun {
         let endpoint = format!("{method} {url}");
         let policy = self.inner.config.retry;
         let mut attempt = 0;
+        let mut timeouts = 0;
         loop {
             attempt += 1;
             let token = self
                 .inner
                 .credentials
-                .access_token(&self.inner.http, &self.inner.local, &policy)
+                .access_token(
+                    &self.inner.http,
+                    &self.inner.local,
+                    &policy,
+                    self.inner.config.timeout,
+                )
                 .await?;
             let mut request = self
                 .inner
@@ -279,18 +300,26 @@ impl CloudRun {
                 Ok(response) => {
                     let status = response.status().as_u16();
                     let headers: HeaderMap = response.headers().clone();
-                    response
-                        .bytes()
-                        .await
-                        .map(|b| (status, headers, b.to_vec()))
+                    match gantry_http::read_capped(response, MAX_BODY).await {
+                        Ok(body) => Ok((status, headers, body)),
+                        Err(gantry_http::BodyError::TooLarge { cap }) => {
+                            return Err(Error::TooLarge { endpoint, cap });
+                        }
+                        Err(gantry_http::BodyError::Transport(e)) => Err(e),
+                    }
                 }
                 Err(e) => Err(e),
             };
             let (status, headers, bytes) = match outcome {
                 Ok(parts) => parts,
                 Err(e) => {
-                    let reason = transport_reason(&e);
-                    if attempt >= policy.attempts.max(1) {
+                    let reason = transport_reason(&e, self.inner.config.timeout);
+                    if e.is_timeout() {
+                        timeouts += 1;
+                    }
+                    if attempt >= policy.attempts.max(1)
+                        || timeouts >= policy.timeout_attempts.max(1)
+                    {
                         return Err(Error::Transport {
                             endpoint,
                             reason,

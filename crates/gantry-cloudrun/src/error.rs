@@ -109,7 +109,7 @@ pub enum Error {
     },
 
     /// No answer (connection refused, DNS, TLS, timeout).
-    #[error("{endpoint}: no answer: {reason}{}", attempts_note(*.attempts))]
+    #[error("{endpoint}: no answer from the Cloud Run API: {reason}{}", attempts_note(*.attempts))]
     Transport {
         /// `GET https://…`.
         endpoint: String,
@@ -117,6 +117,15 @@ pub enum Error {
         reason: String,
         /// Attempts made.
         attempts: u32,
+    },
+
+    /// An answer bigger than the client reads ([`crate::MAX_BODY`]).
+    #[error("{endpoint}: the Cloud Run API's answer exceeds {} MiB (read limit)", .cap / (1024 * 1024))]
+    TooLarge {
+        /// `GET https://…`.
+        endpoint: String,
+        /// The limit, in bytes.
+        cap: usize,
     },
 
     /// An answer that is not the JSON expected.

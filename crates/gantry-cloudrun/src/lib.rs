@@ -25,9 +25,12 @@
 //!   [`canary_split`], [`validate_split`], [`check_revisions`],
 //!   [`same_split`], [`with_tags`], [`serving`].
 //!
+//! Every request has a deadline, its answer included ([`Config::timeout`],
+//! default [`DEFAULT_TIMEOUT`]) and reads at most [`MAX_BODY`] bytes.
 //! Requests are retried on 429 `RESOURCE_EXHAUSTED`, 502, 503
 //! `UNAVAILABLE`, 504 and no answer (bounded, jittered backoff,
-//! `Retry-After` honoured); 400, 401, 403 and 404 are answers. Errors are
+//! `Retry-After` up to 10 s honoured; a request that ran into its
+//! deadline is tried twice at most); 400, 401, 403 and 404 are answers. Errors are
 //! [`Error`], with [`Error::is_input_error`] for the exit code.
 //!
 //! ```no_run
@@ -54,7 +57,7 @@ pub use auth::{
     ACCESS_TOKEN_ENV, CREDENTIALS_ENV, Credentials, DEFAULT_METADATA_HOST, DEFAULT_TOKEN_URI,
     METADATA_HOST_ENV, METADATA_TOKEN_PATH,
 };
-pub use client::{CloudRun, Config, DEFAULT_BASE_URL};
+pub use client::{CloudRun, Config, DEFAULT_BASE_URL, DEFAULT_TIMEOUT, MAX_BODY};
 pub use error::Error;
 pub use model::{
     Condition, Container, Operation, Revision, RpcStatus, Service, TYPE_LATEST, TYPE_REVISION,

@@ -19,6 +19,9 @@ pub struct RetryPolicy {
     pub max_delay: Duration,
     /// The longest `Retry-After` gantry waits for before giving up.
     pub max_wait: Duration,
+    /// Attempts of a request that ran into its deadline: one more chance,
+    /// not four, so a server that never answers ends within two deadlines.
+    pub timeout_attempts: u32,
 }
 
 impl Default for RetryPolicy {
@@ -27,7 +30,10 @@ impl Default for RetryPolicy {
             attempts: 5,
             base: Duration::from_millis(500),
             max_delay: Duration::from_secs(8),
-            max_wait: Duration::from_secs(60),
+            // A Retry-After longer than this is an answer: the API is
+            // down for longer than a rollback can wait.
+            max_wait: Duration::from_secs(10),
+            timeout_attempts: 2,
         }
     }
 }
@@ -96,7 +102,7 @@ mod tests {
     fn what_is_retried_and_for_how_long() {
         let policy = RetryPolicy::default();
         let ms = Duration::from_millis;
-        let table: [(u16, Option<&str>, u32, Decision); 12] = [
+        let table: [(u16, Option<&str>, u32, Decision); 13] = [
             (429, None, 1, Decision::Retry(ms(375))),
             (503, None, 1, Decision::Retry(ms(375))),
             (503, None, 3, Decision::Retry(ms(1500))),
@@ -104,6 +110,7 @@ mod tests {
             (504, None, 1, Decision::Retry(ms(375))),
             (429, Some("2"), 1, Decision::Retry(Duration::from_secs(2))),
             (429, Some("3600"), 1, Decision::Fail),
+            (429, Some("11"), 1, Decision::Fail),
             (503, None, 5, Decision::Fail),
             (400, None, 1, Decision::Fail),
             (401, Some("1"), 1, Decision::Fail),

@@ -15,7 +15,10 @@ use tokio::sync::OnceCell;
 
 use crate::rollout::{RolloutProgress, evaluate};
 use crate::wait::{read_workload, rollout_pods};
-use crate::{Client, KubeError, WorkloadRef, connect, unhealthy_pods};
+use crate::{
+    Client, ConnectOptions, DEFAULT_REQUEST_TIMEOUT, KubeError, SecretSink, WorkloadRef,
+    connect_with, unhealthy_pods,
+};
 
 /// Pod reasons that fail the check even while the rollout is in progress.
 const BROKEN: &[&str] = &[
@@ -27,7 +30,8 @@ const BROKEN: &[&str] = &[
     "OOMKilled",
 ];
 
-/// How long one reading may take.
+/// How long one reading may take (longer when one request may:
+/// [`RolloutCheck::request_timeout`]).
 const MEASURE_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// `kubernetes` check: a workload's rollout and pods.
@@ -42,6 +46,11 @@ pub struct RolloutCheck {
     pub kubeconfig: Option<PathBuf>,
     /// The kubeconfig context.
     pub context: Option<String>,
+    /// The deadline of each request to the API server (`--kube-timeout`).
+    pub request_timeout: Duration,
+    /// Where the kubeconfig's credentials are recorded when it is read,
+    /// for masking: keep a clone and [`SecretSink::take`] it.
+    pub secrets: SecretSink,
     connected: OnceCell<(Client, WorkloadRef)>,
 }
 
@@ -52,6 +61,7 @@ impl std::fmt::Debug for RolloutCheck {
             .field("namespace", &self.namespace)
             .field("kubeconfig", &self.kubeconfig)
             .field("context", &self.context)
+            .field("request_timeout", &self.request_timeout)
             .field("connected", &self.connected.initialized())
             .finish()
     }
@@ -71,8 +81,16 @@ impl RolloutCheck {
             namespace,
             kubeconfig,
             context,
+            request_timeout: DEFAULT_REQUEST_TIMEOUT,
+            secrets: SecretSink::default(),
             connected: OnceCell::new(),
         }
+    }
+
+    /// The same check with another request deadline (`--kube-timeout`).
+    pub fn with_request_timeout(mut self, timeout: Duration) -> RolloutCheck {
+        self.request_timeout = timeout;
+        self
     }
 
     fn shown(&self) -> String {
@@ -107,12 +125,13 @@ impl RolloutCheck {
             };
             Ok::<_, KubeError>((progress, pods))
         };
-        match tokio::time::timeout(MEASURE_TIMEOUT, reading).await {
+        let limit = MEASURE_TIMEOUT.max(self.request_timeout);
+        match tokio::time::timeout(limit, reading).await {
             Err(_) => measured(
                 CheckOutcome::ProviderError,
                 format!(
                     "the API server did not answer within {} s",
-                    MEASURE_TIMEOUT.as_secs()
+                    limit.as_secs_f64()
                 ),
             ),
             Ok(Err(KubeError::NotFound { object })) => {
@@ -183,9 +202,14 @@ impl PluggedCheck for RolloutCheck {
     fn preflight(&self) -> BoxFuture<'_, Result<(), CheckError>> {
         Box::pin(async move {
             let name = PluggedCheck::name(self);
-            let client = connect(self.kubeconfig.as_deref(), self.context.as_deref())
-                .await
-                .map_err(|e| check_error(&name, e))?;
+            let client = connect_with(&ConnectOptions {
+                kubeconfig: self.kubeconfig.clone(),
+                context: self.context.clone(),
+                request_timeout: self.request_timeout,
+                secrets: self.secrets.clone(),
+            })
+            .await
+            .map_err(|e| check_error(&name, e))?;
             let namespace = self
                 .namespace
                 .clone()

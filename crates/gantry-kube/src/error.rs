@@ -4,6 +4,7 @@
 
 use std::time::Duration;
 
+use crate::transport::TransportError;
 use crate::undo::UndoError;
 
 /// An error of this crate.
@@ -42,6 +43,15 @@ pub enum KubeError {
     WorkloadSpec {
         /// As given.
         spec: String,
+        /// What is wrong.
+        reason: String,
+    },
+
+    /// An image (or `CONTAINER=IMAGE`) the reference parser refuses.
+    #[error("invalid image {input:?}: {reason}")]
+    InvalidImage {
+        /// As given.
+        input: String,
         /// What is wrong.
         reason: String,
     },
@@ -139,22 +149,82 @@ pub enum KubeError {
         message: String,
     },
 
+    /// An error answer that is not the API server's (no `Status` object):
+    /// a proxy, or a server that is not Kubernetes at all.
+    #[error(
+        "{object}: the server at {server} answered HTTP {status} without a Kubernetes Status object (is it a Kubernetes API server?): {message}"
+    )]
+    NotKubernetes {
+        /// The object the request was about.
+        object: String,
+        /// The server, as it may be printed.
+        server: String,
+        /// The HTTP status.
+        status: u16,
+        /// The first line of its answer.
+        message: String,
+    },
+
     /// The API server could not be reached (connection refused, TLS, DNS).
-    #[error("{object}: cannot reach the Kubernetes API: {reason}")]
+    #[error("{object}: cannot reach the Kubernetes API server at {server}: {reason}")]
     Unreachable {
+        /// The object the request was about.
+        object: String,
+        /// The API server, as it may be printed.
+        server: String,
+        /// Why.
+        reason: String,
+    },
+
+    /// One request took longer than allowed.
+    #[error("{object}: the Kubernetes API server at {server} did not answer within {}", crate::transport::seconds(*.after))]
+    Timeout {
+        /// The object the request was about.
+        object: String,
+        /// The API server, as it may be printed.
+        server: String,
+        /// The limit.
+        after: Duration,
+    },
+
+    /// An answer bigger than this crate reads ([`crate::MAX_BODY`]).
+    #[error("{object}: the answer of the Kubernetes API server at {server} exceeds {} MiB (read limit)", .cap / (1024 * 1024))]
+    TooLarge {
+        /// The object the request was about.
+        object: String,
+        /// The API server, as it may be printed.
+        server: String,
+        /// The limit, in bytes.
+        cap: usize,
+    },
+
+    /// The kubeconfig's credentials could not be had at request time (an
+    /// exec plugin or a token file that failed).
+    #[error("{object}: the kubeconfig's credentials cannot be used: {reason}")]
+    Credentials {
+        /// The object the request was about.
+        object: String,
+        /// Why (never the plugin's output).
+        reason: String,
+    },
+
+    /// The client itself failed (not the network, not the server).
+    #[error("{object}: the Kubernetes client failed: {reason}")]
+    Client {
         /// The object the request was about.
         object: String,
         /// Why.
         reason: String,
     },
 
-    /// One request took longer than allowed.
-    #[error("{object}: the Kubernetes API did not answer within {} s", .after.as_secs_f64())]
-    Timeout {
-        /// The object the request was about.
-        object: String,
-        /// The limit.
-        after: Duration,
+    /// Getting the kubeconfig's credentials (an exec plugin, a token
+    /// file) did not finish within the request deadline.
+    #[error("cannot use the kubeconfig {source_name}: {reason}")]
+    SetupTimeout {
+        /// The file, or `$KUBECONFIG` / `~/.kube/config`.
+        source_name: String,
+        /// What did not finish.
+        reason: String,
     },
 
     /// An answer that is not the object expected.
@@ -177,6 +247,7 @@ impl KubeError {
                 | KubeError::UnknownContext { .. }
                 | KubeError::NoConfig { .. }
                 | KubeError::WorkloadSpec { .. }
+                | KubeError::InvalidImage { .. }
                 | KubeError::NotFound { .. }
                 | KubeError::Forbidden { .. }
                 | KubeError::UnknownContainer { .. }
@@ -184,13 +255,19 @@ impl KubeError {
                 | KubeError::Invalid { .. }
                 | KubeError::Unsupported { .. }
                 | KubeError::Rejected { .. }
+                | KubeError::Credentials { .. }
         )
     }
 
     /// The same error as a traffic shift failure.
     pub fn into_shift_error(self, target: String) -> gantry_traffic::ShiftError {
         let input = self.is_input_error();
-        let message = self.to_string();
+        let full = self.to_string();
+        // The shift error names the target itself: not twice.
+        let message = full
+            .strip_prefix(&format!("{target}: "))
+            .map(str::to_owned)
+            .unwrap_or(full);
         if input {
             gantry_traffic::ShiftError::Invalid { target, message }
         } else {
@@ -201,6 +278,25 @@ impl KubeError {
     /// A kube client error about `object`, classified.
     pub(crate) fn from_kube(object: &str, err: kube::Error) -> KubeError {
         let object = object.to_owned();
+        if let Some(transport) = crate::transport::find(&err) {
+            return match transport.clone() {
+                TransportError::Timeout { server, after } => KubeError::Timeout {
+                    object,
+                    server,
+                    after,
+                },
+                TransportError::TooLarge { server, cap } => KubeError::TooLarge {
+                    object,
+                    server,
+                    cap,
+                },
+                TransportError::Failed { server, reason } => KubeError::Unreachable {
+                    object,
+                    server,
+                    reason,
+                },
+            };
+        }
         match err {
             kube::Error::Api(status) => {
                 let message = if status.message.is_empty() {
@@ -208,13 +304,21 @@ impl KubeError {
                 } else {
                     status.message.clone()
                 };
-                from_status(object, status.code, message)
+                from_status(object, status.code, short(&message))
             }
             kube::Error::SerdeError(err) => KubeError::Decode {
                 object,
                 reason: err.to_string(),
             },
-            other => KubeError::Unreachable {
+            kube::Error::FromUtf8(_) => KubeError::Decode {
+                object,
+                reason: "the answer is not UTF-8".to_owned(),
+            },
+            kube::Error::Auth(_) => KubeError::Credentials {
+                object,
+                reason: auth_reason(&err),
+            },
+            other => KubeError::Client {
                 object,
                 reason: chain(&other),
             },
@@ -225,8 +329,11 @@ impl KubeError {
     /// connection that failed).
     pub(crate) fn is_transient(&self) -> bool {
         match self {
-            KubeError::Api { status, .. } => matches!(status, 429 | 500 | 502 | 503 | 504),
+            KubeError::Api { status, .. } | KubeError::NotKubernetes { status, .. } => {
+                matches!(status, 429 | 500 | 502 | 503 | 504)
+            }
             KubeError::Unreachable { .. } | KubeError::Timeout { .. } => true,
+            // An answer too big once is too big again.
             _ => false,
         }
     }
@@ -258,10 +365,52 @@ pub(crate) fn from_status(object: String, status: u16, message: String) -> KubeE
     }
 }
 
-/// An error and its sources on one line.
+/// Why kube could not get the credentials, without what could be a
+/// secret: an exec plugin's output or environment.
+pub(crate) fn auth_reason(error: &kube::Error) -> String {
+    use kube::client::AuthError;
+    let kube::Error::Auth(auth) = error else {
+        return chain(error);
+    };
+    match auth {
+        AuthError::AuthExecRun { out, .. } => format!("the exec plugin failed ({})", out.status),
+        AuthError::AuthExecParse(_) => {
+            "the exec plugin's output is not an ExecCredential".to_owned()
+        }
+        AuthError::AuthExecStart(io) => format!("the exec plugin cannot be started: {io}"),
+        AuthError::AuthExec(_) => "the exec plugin failed".to_owned(),
+        AuthError::ReadTokenFile(io, path) => {
+            format!("cannot read the token file {}: {io}", path.display())
+        }
+        AuthError::InvalidBasicAuth(_) | AuthError::InvalidBearerToken(_) => {
+            "a token or password holds characters an HTTP header cannot".to_owned()
+        }
+        other => chain(other),
+    }
+}
+
+/// The first line of an API server's message, at most 300 characters: a
+/// proxy's HTML error page is not a message.
+pub(crate) fn short(message: &str) -> String {
+    let line = message.trim().lines().next().unwrap_or_default().trim();
+    let mut cut: String = line.chars().take(300).collect();
+    if cut.len() < line.len() {
+        cut.push('…');
+    }
+    cut
+}
+
+/// An error and its sources on one line, without the wrappers that say
+/// nothing (hyper's `client error (Connect)`).
 pub(crate) fn chain(err: &dyn std::error::Error) -> String {
-    let mut message = err.to_string();
-    let mut source = err.source();
+    let mut top: &dyn std::error::Error = err;
+    while top.to_string().starts_with("client error (")
+        && let Some(inner) = top.source()
+    {
+        top = inner;
+    }
+    let mut message = top.to_string();
+    let mut source = top.source();
     while let Some(inner) = source {
         let text = inner.to_string();
         if !message.contains(&text) {
@@ -326,9 +475,15 @@ mod tests {
         assert!(shift.is_input_error());
         let shift = KubeError::Unreachable {
             object: "o".into(),
+            server: "https://10.0.0.1:6443".into(),
             reason: "refused".into(),
         }
-        .into_shift_error("t".into());
+        .into_shift_error("o".into());
         assert!(!shift.is_input_error());
+        assert_eq!(
+            shift.to_string(),
+            "o: cannot reach the Kubernetes API server at https://10.0.0.1:6443: refused",
+            "the target once"
+        );
     }
 }

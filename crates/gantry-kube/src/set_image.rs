@@ -71,6 +71,10 @@ pub async fn set_image(
     change_cause: Option<&str>,
 ) -> Result<SetImageOutcome, KubeError> {
     let object = workload.to_string();
+    // Checked before the first request, whoever the caller is.
+    for (container, image) in images {
+        crate::image::parse_image_change(&format!("{container}={image}"))?;
+    }
     let api = dynamic(client, &workload.kind.api_resource(), &workload.namespace);
     let (changes, _) = update(&api, &workload.name, &object, |value| {
         let changes = apply_images(value, images, &object)?;

@@ -22,6 +22,7 @@ pub fn config(fake: &FakeCloudRun) -> Config {
             base: Duration::from_millis(2),
             max_delay: Duration::from_millis(10),
             max_wait: Duration::from_secs(2),
+            ..RetryPolicy::default()
         },
         timeout: Duration::from_secs(10),
         poll_interval: Duration::from_millis(2),

@@ -51,6 +51,9 @@ pub async fn undo(
             message: "undo is supported for Deployments only".to_owned(),
         });
     }
+    if let UndoTarget::Image(image) = target {
+        crate::image::check_image_target(image)?;
+    }
     let api = dynamic(
         client,
         &deployment.kind.api_resource(),

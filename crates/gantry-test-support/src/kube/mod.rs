@@ -491,6 +491,15 @@ impl FakeKube {
         lock(&self.shared.seen).clone()
     }
 
+    /// The requests so far that could have changed something: any method
+    /// but `GET`, `HEAD` and `OPTIONS` (a watch is a `GET`).
+    pub fn writes(&self) -> Vec<KubeRequest> {
+        self.requests()
+            .into_iter()
+            .filter(|r| !matches!(r.method.as_str(), "GET" | "HEAD" | "OPTIONS"))
+            .collect()
+    }
+
     /// Forget the requests seen so far.
     pub fn clear_requests(&self) {
         lock(&self.shared.seen).clear();

@@ -20,6 +20,7 @@ mod corpus;
 mod corpus_canary;
 mod corpus_gitops;
 mod corpus_patch;
+mod corpus_rollback;
 mod gitops;
 mod gitops_act;
 mod gitops_github;
