@@ -44,7 +44,7 @@ mod ops;
 mod retry;
 
 pub use client::{Client, ClientConfig};
-pub use credentials::{CredentialStore, Credentials, DOCKER_HUB_SERVER};
+pub use credentials::{CredentialStore, Credentials, DOCKER_HUB_SERVER, Revealed, Secret};
 pub use error::{Error, Failure, Location, Result};
 pub use ops::{
     DOCKER_MANIFEST, DOCKER_MANIFEST_LIST, Descriptor, MANIFEST_ACCEPT, Manifest, OCI_INDEX,
