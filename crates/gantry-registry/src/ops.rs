@@ -700,12 +700,12 @@ fn check_shape(media_type: &str, bytes: &[u8]) -> std::result::Result<(), String
     if object.get("schemaVersion").and_then(Value::as_u64) != Some(2) {
         return Err("`schemaVersion` is not 2".to_owned());
     }
-    if let Some(declared) = object.get("mediaType") {
-        if declared.as_str() != Some(media_type) {
-            return Err(format!(
-                "`mediaType` {declared} does not agree with the Content-Type `{media_type}`"
-            ));
-        }
+    if let Some(declared) = object.get("mediaType")
+        && declared.as_str() != Some(media_type)
+    {
+        return Err(format!(
+            "`mediaType` {declared} does not agree with the Content-Type `{media_type}`"
+        ));
     }
     let descriptor = |value: &Value, what: &str| -> std::result::Result<(), String> {
         let digest = value.get("digest").and_then(Value::as_str);
