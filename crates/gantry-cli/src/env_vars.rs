@@ -249,3 +249,9 @@ pub const GANTRY_TARGET: &str = "GANTRY_TARGET";
 pub const GANTRY_WEIGHT: &str = "GANTRY_WEIGHT";
 /// The canary workload whose rollout gantry-canary checks (`deployment/NAME`).
 pub const GANTRY_WORKLOAD: &str = "GANTRY_WORKLOAD";
+
+// Deadlines (docs/cli.md, "Deadlines and read limits").
+/// Deadline of each Docker Engine API request (gantry-tag push --local).
+pub const GANTRY_DOCKER_TIMEOUT: &str = "GANTRY_DOCKER_TIMEOUT";
+/// Deadline of each GitHub API request.
+pub const GANTRY_GITHUB_TIMEOUT: &str = "GANTRY_GITHUB_TIMEOUT";

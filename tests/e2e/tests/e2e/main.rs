@@ -25,5 +25,7 @@ mod rig;
 mod rollback;
 mod rollback_act;
 mod rollback_e2e;
+mod tag_action_script;
 mod tag_compute;
+mod tag_github;
 mod tag_push;
