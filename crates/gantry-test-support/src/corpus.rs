@@ -11,7 +11,9 @@
 //! - no secret leaked: the decoy credentials every case runs with
 //!   ([`DECOYS`]) and the case's own [`Case::secret`]s, nor their base64
 //!   forms, appear in stdout, stderr, `$GITHUB_OUTPUT`, `$GITHUB_ENV`, the
-//!   step summary or any file the run wrote under `{out}`.
+//!   step summary or any file the run wrote under `{out}` (except in the
+//!   `::add-mask::` lines that register them with the runner, which it
+//!   never shows).
 //!
 //! ```no_run
 //! use gantry_test_support::corpus::{case, run_table};
@@ -37,6 +39,8 @@
 //! | `{garbage}` | … of a server that answers bytes that are not HTTP |
 //! | `{refused}` | … of a port where nothing listens |
 //! | `{recorder}` | … of a server that answers 404 and fails the case on any write |
+//! | `{not-a-manifest}` | … of a server whose every answer is `200` JSON that is no manifest (`{"hello":"world"}` as an OCI manifest, with a matching digest) |
+//! | `{hang-socket}` | the path of a unix socket that accepts and never answers (`DOCKER_HOST=unix://{hang-socket}`) |
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
@@ -47,7 +51,7 @@ use std::thread;
 use std::time::Duration;
 
 use crate::cli::{RunResult, gantry};
-use crate::hostile::{Behaviour, HostileServer, refused_addr};
+use crate::hostile::{Behaviour, HangingSocket, HostileServer, refused_addr};
 use crate::ports::base64;
 
 /// Credentials every case runs with, in the variables gantry reads them
@@ -246,6 +250,7 @@ const SERVERS: &[&str] = &[
     "garbage",
     "refused",
     "recorder",
+    "not-a-manifest",
 ];
 
 fn run_case(c: &Case) -> Result<(), String> {
@@ -287,6 +292,10 @@ fn run_case(c: &Case) -> Result<(), String> {
                     content_type: "application/vnd.oci.image.manifest.v1+json".into(),
                 },
                 "garbage" => Behaviour::Garbage,
+                "not-a-manifest" => Behaviour::Fixed {
+                    content_type: "application/vnd.oci.image.manifest.v1+json".into(),
+                    body: r#"{"hello":"world"}"#.into(),
+                },
                 _ => Behaviour::Recorder,
             };
             let server = HostileServer::start(behaviour).map_err(|e| format!("{name}: {e}"))?;
@@ -296,6 +305,15 @@ fn run_case(c: &Case) -> Result<(), String> {
         };
         addrs.push((format!("{{{name}}}"), addr));
     }
+    // Outside `{dir}`: the tree must not change, and a socket is no file.
+    let _socket = if mentions("hang-socket") {
+        let path = tmp.path().join("hang.sock");
+        let socket = HangingSocket::start(&path).map_err(|e| format!("hang-socket: {e}"))?;
+        addrs.push(("{hang-socket}".into(), path.display().to_string()));
+        Some(socket)
+    } else {
+        None
+    };
     let fill = |text: &str| {
         addrs
             .iter()
@@ -388,9 +406,17 @@ fn run_case(c: &Case) -> Result<(), String> {
             .map_or("", |(_, v)| *v);
         secrets.push(format!("{user}:{pass}"));
     }
+    // `::add-mask::VALUE` is how a secret is registered with the runner,
+    // which never shows the line: it is the one place a secret must be.
+    let shown = |text: &str| {
+        text.lines()
+            .filter(|line| !line.starts_with("::add-mask::"))
+            .collect::<Vec<_>>()
+            .join("\n")
+    };
     let mut texts: Vec<(String, String)> = vec![
-        ("stdout".into(), run.stdout.clone()),
-        ("stderr".into(), run.stderr.clone()),
+        ("stdout".into(), shown(&run.stdout)),
+        ("stderr".into(), shown(&run.stderr)),
     ];
     for (label, text) in [
         ("GITHUB_OUTPUT", run.outputs_raw()),
