@@ -14,6 +14,7 @@ mod canary_spec;
 mod canary_steps;
 mod cli;
 mod corpus;
+mod corpus_tag;
 mod gitops;
 mod gitops_act;
 mod gitops_github;
