@@ -30,3 +30,4 @@ mod tag_action_script;
 mod tag_compute;
 mod tag_github;
 mod tag_push;
+mod tag_secrets;
