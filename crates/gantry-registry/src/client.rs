@@ -67,6 +67,7 @@ pub struct Client {
     credentials: CredentialStore,
     pub(crate) retry: RetryPolicy,
     insecure: Vec<String>,
+    timeout: Duration,
     state: Mutex<AuthState>,
 }
 
@@ -216,6 +217,7 @@ impl Client {
                 .iter()
                 .map(|r| r.to_ascii_lowercase())
                 .collect(),
+            timeout: config.timeout,
             state: Mutex::new(AuthState::default()),
         })
     }
@@ -521,7 +523,11 @@ impl Client {
                     if timed_out {
                         timeouts += 1;
                     }
-                    let message = describe(&err);
+                    let message = if timed_out {
+                        format!("timed out: no answer within {:?}", self.timeout)
+                    } else {
+                        describe(&err)
+                    };
                     tracing::debug!(method = %req.method, url = %req.url, error = %message, attempts, "request failed");
                     if attempts >= self.retry.max_attempts
                         || err.is_builder()
