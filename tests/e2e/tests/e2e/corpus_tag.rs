@@ -99,7 +99,25 @@ fn references() {
     let cases = vec![
         tag("ref-bad-case-tag", &["inspect", "Bad:Ref"]).names("Bad:Ref"),
         tag("ref-dash-tag", &["inspect", "nginx:-x"]).names("nginx:-x"),
-        tag("ref-newline", &["inspect", "nginx\n:1.27"]).names("nginx"),
+        tag("ref-newline", &["inspect", "nginx\n:1.27"])
+            .names("`nginx\\n:1.27`: contains whitespace"),
+        tag(
+            "ref-newline-forging-a-command",
+            &["inspect", "nginx\n::add-mask::x"],
+        )
+        .names("`nginx\\n::add-mask::x`")
+        .check(|run| {
+            if run
+                .run
+                .stderr
+                .lines()
+                .any(|l| l.starts_with("::add-mask::x"))
+            {
+                Err("a newline in the reference started a workflow command".to_owned())
+            } else {
+                Ok(())
+            }
+        }),
         tag("ref-uppercase-repo", &["inspect", "ghcr.io/Acme/App:1"]).names("Acme/App"),
         tag("ref-tag-too-long", &["inspect", &too_long]).names("128"),
         tag("ref-short-digest", &["inspect", "nginx@sha256:abc"]).names("sha256:abc"),
@@ -203,7 +221,7 @@ fn references() {
         )
         .names("--source"),
     ];
-    assert!(run_table(cases) >= 25);
+    assert!(run_table(cases) >= 26);
 }
 
 #[test]

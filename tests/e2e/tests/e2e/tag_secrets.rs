@@ -58,7 +58,8 @@ fn a_registry_echoing_basic_credentials_prints_them_masked() {
         .unwrap();
     assert_eq!(run.code, Some(2), "{run}");
     assert!(
-        run.stderr.contains("cannot use Authorization: Basic *** (password ***)"),
+        run.stderr
+            .contains("cannot use Authorization: Basic *** (password ***)"),
         "{run}"
     );
     let shown: Vec<&str> = run
