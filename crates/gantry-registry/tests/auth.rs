@@ -144,6 +144,15 @@ async fn credential_helper_from_cred_helpers_and_creds_store() {
         [format!("get {}", registry.host_port())],
         "asked once per client"
     );
+    // The helper's answer is handed over for masking, once.
+    assert_eq!(
+        c.revealed().take(),
+        [gantry_registry::Secret::Basic {
+            username: USER.to_owned(),
+            password: PASSWORD.to_owned()
+        }]
+    );
+    assert!(c.revealed().take().is_empty());
 
     // credsStore, and a registry the helper does not know (anonymous).
     let config = write_config(
