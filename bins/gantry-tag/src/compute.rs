@@ -141,6 +141,7 @@ pub(crate) struct ComputeArgs {
 }
 
 pub(crate) fn run(args: &ComputeArgs, printer: &mut Printer) -> Result<ExitStatus, CliError> {
+    args.registry.check()?;
     let prepared = prepare(&args.rules, &args.registry, printer)?;
     let metadata = compute(prepared, printer)?;
     report(&metadata, &args.sep_tags, printer)?;

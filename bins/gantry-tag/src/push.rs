@@ -55,6 +55,7 @@ pub(crate) struct PushArgs {
 pub(crate) fn run(args: &PushArgs, printer: &mut Printer) -> Result<ExitStatus, CliError> {
     // Every input is read and checked before the first call to GitHub, a
     // registry or the Docker Engine.
+    args.registry.check()?;
     let source = match &args.source {
         Some(text) => Some(
             ImageRef::parse(text)

@@ -42,14 +42,7 @@ impl RegistryArgs {
     /// A client for `registry`, with its credentials; the password is
     /// masked before anything can print it.
     pub(crate) fn client(&self, printer: &mut Printer) -> Result<Client, CliError> {
-        let timeout =
-            gantry_cli::parse_duration("--registry-timeout", &self.registry_timeout, false)?;
-        if self.registry_attempts == 0 {
-            return Err(CliError::usage(anyhow!(
-                "invalid --registry-attempts `0`: at least one attempt"
-            )));
-        }
-        let insecure = self.insecure()?;
+        let (timeout, insecure) = self.check()?;
         let credentials = self.credentials(printer)?;
         let retry = RetryPolicy {
             max_attempts: self.registry_attempts,
@@ -63,6 +56,19 @@ impl RegistryArgs {
             ..ClientConfig::default()
         })
         .map_err(CliError::external)
+    }
+
+    /// The registry flags, checked (also when no registry is called, so a
+    /// typo shows at once): the deadline and the insecure registries.
+    pub(crate) fn check(&self) -> Result<(std::time::Duration, Vec<String>), CliError> {
+        let timeout =
+            gantry_cli::parse_duration("--registry-timeout", &self.registry_timeout, false)?;
+        if self.registry_attempts == 0 {
+            return Err(CliError::usage(anyhow!(
+                "invalid --registry-attempts `0`: at least one attempt"
+            )));
+        }
+        Ok((timeout, self.insecure()?))
     }
 
     /// The `--insecure-registries` entries, each a registry as written in an

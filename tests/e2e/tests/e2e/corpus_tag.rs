@@ -421,6 +421,20 @@ fn registry_flags_and_credentials() {
         .env("GANTRY_INSECURE_REGISTRIES", "bad host!")
         .names("bad host!"),
         tag(
+            "insecure-on-push-local",
+            &[
+                "push",
+                "--local",
+                "acme/api:dev",
+                "--targets",
+                "{recorder}/acme/api:1",
+            ],
+        )
+        .env("GANTRY_INSECURE_REGISTRIES", "reg.internal:5000,ftp://x")
+        .env("DOCKER_HOST", "unix://{hang-socket}")
+        .names("ftp://x"),
+        compute("insecure-on-compute", &["--insecure-registries=a b"]).names("`a b`"),
+        tag(
             "registry-timeout-zero",
             &["resolve", "{recorder}/acme/api:1", "--registry-timeout=0s"],
         )
@@ -477,7 +491,7 @@ fn registry_flags_and_credentials() {
         .env("DOCKER_HOST", "unix://{hang-socket}")
         .names("docker-credential-gantry-corpus-nonexistent"),
     ];
-    assert!(run_table(cases) >= 12);
+    assert!(run_table(cases) >= 14);
 }
 
 #[test]
