@@ -271,6 +271,11 @@ fn rules_flavors_labels_and_images() {
         .names("{{branch"),
         compute("rule-unterminated-quote", &["--tags=type=raw,\"value=a"]).names("unterminated"),
         compute(
+            "rule-quote-cut-by-comma",
+            &["--tags=type=raw,value=\"a,b\""],
+        )
+        .names("unbalanced `\"` in `value=\"a`"),
+        compute(
             "rule-unexpanded-expression",
             &["--tags=type=raw,value=${{ github.ref }}"],
         )
@@ -331,7 +336,7 @@ fn rules_flavors_labels_and_images() {
         compute("github-timeout-zero", &["--github-timeout=0s"]).names("--github-timeout"),
         compute("github-timeout-word", &["--github-timeout=forever"]).names("forever"),
     ];
-    assert!(run_table(cases) >= 38);
+    assert!(run_table(cases) >= 39);
 }
 
 #[test]
