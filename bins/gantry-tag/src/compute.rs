@@ -2,9 +2,11 @@
 //! `flavor` in, tags, version, labels and annotations out.
 
 use std::path::PathBuf;
+use std::time::Duration;
 
 use anyhow::{Context as _, anyhow};
 use gantry_cli::{CliError, ExitStatus, env_vars};
+use gantry_image::ImageRef;
 use gantry_runner::{Printer, Summary};
 use gantry_tags::{ComputeError, Context, GitFacts, Metadata, Options};
 use jiff::Timestamp;
@@ -117,6 +119,12 @@ pub(crate) struct RuleArgs {
     /// No major-only tag (`0`) for `0.x` versions.
     #[arg(long, env = env_vars::GANTRY_SKIP_MAJOR_ZERO)]
     pub(crate) skip_major_zero: bool,
+
+    /// Deadline of each GitHub API read (the commit date or the repository
+    /// an event payload lacks; with GITHUB_TOKEN and GITHUB_API_URL), e.g.
+    /// `15s`.
+    #[arg(long, value_name = "DURATION", env = env_vars::GANTRY_GITHUB_TIMEOUT, default_value = "15s")]
+    pub(crate) github_timeout: String,
 }
 
 #[derive(Debug, clap::Args)]
@@ -133,39 +141,51 @@ pub(crate) struct ComputeArgs {
 }
 
 pub(crate) fn run(args: &ComputeArgs, printer: &mut Printer) -> Result<ExitStatus, CliError> {
-    let metadata = compute(&args.rules, &args.registry, printer)?;
+    args.registry.check()?;
+    let prepared = prepare(&args.rules, &args.registry, printer)?;
+    let metadata = compute(prepared, printer)?;
     report(&metadata, &args.sep_tags, printer)?;
     Ok(ExitStatus::Success)
 }
 
-/// The tags, version, labels and annotations the rules give in this
-/// context (asking the registry for its tags first with
-/// `--latest-from-registry`).
-pub(crate) fn compute(
+/// Every input of a computation, read and checked, before anything is
+/// asked of GitHub or a registry.
+pub(crate) struct Prepared {
+    images: Vec<gantry_tags::ImageSpec>,
+    rules: Vec<gantry_tags::TagRule>,
+    flavor: gantry_tags::Flavor,
+    options: Options,
+    context: Context,
+    source: ContextSource,
+    /// Whether the event payload carried a `repository` object.
+    payload_has_repository: bool,
+    github_timeout: Duration,
+    /// `--latest-from-registry`: the client and the first image.
+    latest_from: Option<(gantry_registry::Client, ImageRef)>,
+}
+
+/// Read and check every input of a computation: rules, flavor, images,
+/// labels, options and the git context. No network call.
+pub(crate) fn prepare(
     args: &RuleArgs,
     registry: &crate::registry::RegistryArgs,
     printer: &mut Printer,
-) -> Result<Metadata, CliError> {
-    let existing_tags = if args.latest_from_registry {
-        Some(crate::registry::existing_tags(registry, args, printer)?)
-    } else {
-        None
-    };
+) -> Result<Prepared, CliError> {
     let images = gantry_tags::parse_images(&args.images).map_err(CliError::usage)?;
     let rules = gantry_tags::parse_tag_rules(&args.tags).map_err(CliError::usage)?;
     let flavor = gantry_tags::parse_flavor(&args.flavor).map_err(CliError::usage)?;
-    let context = context(args, printer)?;
+    let github_timeout =
+        gantry_cli::parse_duration("--github-timeout", &args.github_timeout, false)?;
 
     let vars = |name: &str| printer.env().var(name).map(str::to_owned);
     let mut options = Options {
         shorten_long_tags: args.shorten_long_tags,
         fix_first_character: args.fix_first_character,
-        existing_tags,
         allow_empty: args.allow_empty,
         tag_prefix: args.tag_prefix.clone().filter(|p| !p.is_empty()),
         skip_major_zero: args.skip_major_zero,
         labels: gantry_tags::parse_labels(&args.labels).map_err(CliError::usage)?,
-        annotations: gantry_tags::parse_labels(&args.annotations).map_err(CliError::usage)?,
+        annotations: gantry_tags::parse_annotations(&args.annotations).map_err(CliError::usage)?,
         ..Options::default()
     };
     gantry_tags::apply_metadata_action_env(&vars, &mut options).map_err(CliError::usage)?;
@@ -177,7 +197,75 @@ pub(crate) fn compute(
         }
         options.short_sha_length = length;
     }
+    let latest_from = if args.latest_from_registry {
+        let first = images.iter().find(|image| image.enable).ok_or_else(|| {
+            CliError::usage(anyhow!("--latest-from-registry needs an image in --images"))
+        })?;
+        let image = ImageRef::parse(&first.name).map_err(CliError::usage)?;
+        Some((registry.client(printer)?, image))
+    } else {
+        None
+    };
+    let (context, source, payload_has_repository) = context(args, printer)?;
+    Ok(Prepared {
+        images,
+        rules,
+        flavor,
+        options,
+        context,
+        source,
+        payload_has_repository,
+        github_timeout,
+        latest_from,
+    })
+}
 
+/// The tags, version, labels and annotations the rules give in this
+/// context: first what the event payload lacks is read from the GitHub
+/// API (as metadata-action does), and with `--latest-from-registry` the
+/// registry's tags.
+pub(crate) fn compute(mut prepared: Prepared, printer: &mut Printer) -> Result<Metadata, CliError> {
+    let needs_commit_date = gantry_tags::uses_placeholder(
+        "commit_date",
+        &prepared.rules,
+        &prepared.flavor,
+        &prepared.options,
+    );
+    if prepared.source == ContextSource::Github {
+        crate::github_facts::fill(
+            &mut prepared.context,
+            crate::github_facts::Needs {
+                commit_date: needs_commit_date,
+                repository: !prepared.payload_has_repository,
+            },
+            prepared.github_timeout,
+            printer,
+        )?;
+    }
+    if needs_commit_date
+        && prepared.context.commit_time.is_none()
+        && prepared.source != ContextSource::Github
+    {
+        printer.warning(
+            &format!(
+                "`{{{{commit_date}}}}`: the commit's date is unknown with --context flags: using the current time ({}) instead",
+                prepared.context.now
+            ),
+            None,
+        )?;
+    }
+    if let Some((client, image)) = &prepared.latest_from {
+        prepared.options.existing_tags =
+            Some(crate::registry::existing_tags(client, image, printer)?);
+    }
+    let Prepared {
+        images,
+        rules,
+        flavor,
+        options,
+        context,
+        ..
+    } = prepared;
     gantry_tags::compute(&context, &images, &rules, &flavor, &options).map_err(
         |error| match error {
             // The rules ran and matched nothing: the check "is there a tag" failed.
@@ -187,7 +275,9 @@ pub(crate) fn compute(
     )
 }
 
-fn context(args: &RuleArgs, printer: &Printer) -> Result<Context, CliError> {
+/// The context, where it came from, and whether the event payload had a
+/// `repository` object.
+fn context(args: &RuleArgs, printer: &Printer) -> Result<(Context, ContextSource, bool), CliError> {
     let now = match args.now.as_deref() {
         Some(text) => text.parse::<Timestamp>().map_err(|error| {
             CliError::usage(anyhow!(
@@ -202,12 +292,17 @@ fn context(args: &RuleArgs, printer: &Printer) -> Result<Context, CliError> {
         ContextSource::Auto => ContextSource::Git,
         other => other,
     };
+    let mut payload_has_repository = false;
     let mut context = match source {
         ContextSource::Github | ContextSource::Auto => {
             let payload = match env.var("GITHUB_EVENT_PATH") {
                 Some(path) => Some(read_payload(path)?),
                 None => None,
             };
+            payload_has_repository = payload
+                .as_ref()
+                .and_then(|p| p.get("repository"))
+                .is_some_and(serde_json::Value::is_object);
             let vars = |name: &str| env.var(name).map(str::to_owned);
             Context::from_github_env(&vars, payload, now).map_err(CliError::usage)?
         }
@@ -252,7 +347,7 @@ fn context(args: &RuleArgs, printer: &Printer) -> Result<Context, CliError> {
     if args.base_ref.is_some() {
         context.base_ref.clone_from(&args.base_ref);
     }
-    Ok(context)
+    Ok((context, source, payload_has_repository))
 }
 
 fn read_payload(path: &str) -> Result<serde_json::Value, CliError> {

@@ -2,7 +2,10 @@
 //! image in its registry without pulling it, and inspect image references.
 
 mod compute;
+mod deadline;
 mod git_facts;
+mod github_api;
+mod github_facts;
 mod inspect;
 mod push;
 mod registry;

@@ -2,6 +2,7 @@
 //! pulling it (`--source`), or from the local Docker daemon (`--local`).
 
 use std::collections::HashMap;
+use std::time::Duration;
 
 use anyhow::anyhow;
 use gantry_cli::{CliError, ExitStatus, env_vars};
@@ -11,7 +12,7 @@ use gantry_runner::{Printer, Summary};
 use serde_json::json;
 
 use crate::compute::{self, RuleArgs};
-use crate::registry::{RegistryArgs, block_on, registry_error};
+use crate::registry::{RegistryArgs, block_on_masked, registry_error};
 
 #[derive(Debug, clap::Args)]
 #[command(group = clap::ArgGroup::new("from").required(true).args(["source", "local"]))]
@@ -35,6 +36,11 @@ pub(crate) struct PushArgs {
     #[arg(long, env = env_vars::GANTRY_DRY_RUN)]
     dry_run: bool,
 
+    /// Deadline of each Docker Engine API request (`--local`), and of each
+    /// wait for the Engine to start a push, e.g. `30s`.
+    #[arg(long, value_name = "DURATION", env = env_vars::GANTRY_DOCKER_TIMEOUT, default_value = "30s")]
+    docker_timeout: String,
+
     /// Separator of the `tags` output.
     #[arg(long, value_name = "SEP", env = env_vars::GANTRY_SEP_TAGS, default_value = "\n")]
     sep_tags: String,
@@ -47,11 +53,43 @@ pub(crate) struct PushArgs {
 }
 
 pub(crate) fn run(args: &PushArgs, printer: &mut Printer) -> Result<ExitStatus, CliError> {
+    // Every input is read and checked before the first call to GitHub, a
+    // registry or the Docker Engine.
+    args.registry.check()?;
     let source = match &args.source {
-        Some(text) => Some(ImageRef::parse(text).map_err(CliError::usage)?),
+        Some(text) => Some(
+            ImageRef::parse(text)
+                .map_err(|error| CliError::usage(anyhow!("invalid --source: {error}")))?,
+        ),
         None => None,
     };
-    let targets = targets(args, source.as_ref(), printer)?;
+    let engine = match &args.local {
+        Some(local) => Some(local_engine(args, local, printer)?),
+        None => None,
+    };
+    let client = match &source {
+        Some(_) if !args.dry_run => Some(args.registry.client(printer)?),
+        _ => None,
+    };
+    let explicit = explicit_targets(args, source.as_ref())?;
+    let prepared = if explicit.is_empty() {
+        Some(compute::prepare(&args.rules, &args.registry, printer)?)
+    } else {
+        None
+    };
+
+    let targets = match prepared {
+        Some(prepared) => {
+            let metadata = compute::compute(prepared, printer)?;
+            compute::report_outputs(&metadata, &args.sep_tags, printer)?;
+            metadata
+                .tags
+                .iter()
+                .map(|tag| ImageRef::parse(tag).map_err(CliError::usage))
+                .collect::<Result<Vec<_>, _>>()?
+        }
+        None => explicit,
+    };
 
     if args.dry_run {
         let lines: Vec<String> = targets.iter().map(|t| format!("would tag {t}")).collect();
@@ -63,47 +101,89 @@ pub(crate) fn run(args: &PushArgs, printer: &mut Printer) -> Result<ExitStatus, 
         return Ok(ExitStatus::Success);
     }
 
-    match (&source, &args.local) {
-        (Some(source), _) => push_in_registry(args, source, &targets, printer),
-        (None, Some(local)) => push_from_daemon(args, local, &targets, printer),
-        (None, None) => Err(CliError::usage(anyhow!("give --source or --local"))),
+    match (&source, client, &args.local, engine) {
+        (Some(source), Some(client), _, _) => {
+            push_in_registry(args, &client, source, &targets, printer)
+        }
+        (None, _, Some(local), Some(engine)) => {
+            push_from_daemon(args, &engine, local, &targets, printer)
+        }
+        _ => Err(CliError::usage(anyhow!("give --source or --local"))),
     }
 }
 
-/// The explicit --targets, or the computed tags.
-fn targets(
+/// Where and how long to talk to the Docker Engine for `--local`, checked
+/// before anything is contacted.
+struct LocalEngine {
+    host: String,
+    timeout: Duration,
+    credentials: gantry_registry::CredentialStore,
+}
+
+fn local_engine(
     args: &PushArgs,
-    source: Option<&ImageRef>,
+    local: &str,
     printer: &mut Printer,
-) -> Result<Vec<ImageRef>, CliError> {
-    let explicit: Vec<&str> = args
-        .targets
+) -> Result<LocalEngine, CliError> {
+    check_local(local)?;
+    let timeout = gantry_cli::parse_duration("--docker-timeout", &args.docker_timeout, false)?;
+    let host = gantry_docker::resolve_host(None, printer.env().var("DOCKER_HOST"));
+    gantry_docker::parse_host(&host).map_err(CliError::usage)?;
+    let credentials = args.registry.credentials(printer)?;
+    Ok(LocalEngine {
+        host,
+        timeout,
+        credentials,
+    })
+}
+
+/// `--local` is an image name (`acme-api:dev`, `ghcr.io/acme/api:1.0`) or
+/// an image ID (`sha256:…`, or 12 to 64 hex digits).
+fn check_local(local: &str) -> Result<(), CliError> {
+    let hex =
+        |text: &str| (12..=64).contains(&text.len()) && text.chars().all(|c| c.is_ascii_hexdigit());
+    if let Some(id) = local.strip_prefix("sha256:") {
+        if id.len() == 64 && hex(id) {
+            return Ok(());
+        }
+        return Err(CliError::usage(anyhow!(
+            "invalid --local `{local}`: an image ID is `sha256:` and 64 hexadecimal digits"
+        )));
+    }
+    if hex(local) {
+        return Ok(());
+    }
+    ImageRef::parse(local)
+        .map(|_| ())
+        .map_err(|error| CliError::usage(anyhow!("invalid --local: {error}")))
+}
+
+/// The explicit --targets, parsed (empty: the tags are computed).
+fn explicit_targets(args: &PushArgs, source: Option<&ImageRef>) -> Result<Vec<ImageRef>, CliError> {
+    args.targets
         .lines()
         .map(str::trim)
         .filter(|line| !line.is_empty())
-        .collect();
-    if explicit.is_empty() {
-        let metadata = compute::compute(&args.rules, &args.registry, printer)?;
-        compute::report_outputs(&metadata, &args.sep_tags, printer)?;
-        return metadata
-            .tags
-            .iter()
-            .map(|tag| ImageRef::parse(tag).map_err(CliError::usage))
-            .collect();
-    }
-    explicit
-        .into_iter()
         .map(|line| {
             let bare_tag = !line.contains(['/', ':', '@']);
+            let invalid = |error: &dyn std::fmt::Display| {
+                CliError::usage(anyhow!("invalid --targets line `{line}`: {error}"))
+            };
             match (bare_tag, source) {
                 (true, Some(source)) => {
-                    let tag = gantry_image::Tag::parse(line).map_err(CliError::usage)?;
+                    let tag = gantry_image::Tag::parse(line).map_err(|e| invalid(&e))?;
                     Ok(source.without_digest().with_tag(tag))
                 }
                 (true, None) => Err(CliError::usage(anyhow!(
                     "invalid --targets line `{line}`: with --local, a target is a full reference such as `ghcr.io/acme/api:{line}`"
                 ))),
-                (false, _) => ImageRef::parse(line).map_err(CliError::usage),
+                (false, _) => {
+                    let target = ImageRef::parse(line).map_err(|e| invalid(&e))?;
+                    if target.digest().is_some() {
+                        return Err(invalid(&"a target is a tag, not a digest"));
+                    }
+                    Ok(target)
+                }
             }
         })
         .collect()
@@ -111,14 +191,15 @@ fn targets(
 
 fn push_in_registry(
     args: &PushArgs,
+    client: &gantry_registry::Client,
     source: &ImageRef,
     targets: &[ImageRef],
     printer: &mut Printer,
 ) -> Result<ExitStatus, CliError> {
-    let client = args.registry.client(printer)?;
     let targets: Vec<Target> = targets.iter().cloned().map(Target::from).collect();
     printer.group(&format!("Tagging {source}"))?;
-    let outcomes = block_on(client.retag(source, &targets))?.map_err(registry_error)?;
+    let outcomes = block_on_masked(client.revealed(), printer, client.retag(source, &targets))?
+        .map_err(registry_error)?;
     printer.end_group()?;
 
     let digest = outcomes
@@ -187,11 +268,12 @@ fn push_in_registry(
 
 fn push_from_daemon(
     args: &PushArgs,
+    engine: &LocalEngine,
     local: &str,
     targets: &[ImageRef],
     printer: &mut Printer,
 ) -> Result<ExitStatus, CliError> {
-    let store = args.registry.credentials(printer)?;
+    let store = &engine.credentials;
     let docker_error = |error: gantry_docker::DockerError| {
         if error.is_input_error() {
             CliError::usage(error)
@@ -199,7 +281,7 @@ fn push_from_daemon(
             CliError::external(error)
         }
     };
-    let pushed = block_on(async {
+    let pushed = block_on_masked(store.revealed(), printer, async {
         // Look every registry's credentials up first, so a broken helper
         // fails before anything is tagged.
         let mut auth: HashMap<String, (String, String)> = HashMap::new();
@@ -212,7 +294,9 @@ fn push_from_daemon(
                 auth.insert(registry, (credentials.username, credentials.password));
             }
         }
-        let engine = gantry_docker::connect(None).await.map_err(docker_error)?;
+        let engine = gantry_docker::connect_with_timeout(Some(&engine.host), engine.timeout)
+            .await
+            .map_err(docker_error)?;
         let mut lines = Vec::new();
         let pushed = gantry_docker::tag_and_push(&engine, local, targets, &auth, &mut |progress| {
             lines.push(gantry_docker::format_progress(&progress));

@@ -5,7 +5,7 @@ use gantry_image::ImageRef;
 use gantry_runner::Printer;
 use serde_json::json;
 
-use crate::registry::{RegistryArgs, block_on, registry_error};
+use crate::registry::{RegistryArgs, block_on_masked, registry_error};
 
 #[derive(Debug, clap::Args)]
 pub(crate) struct ResolveArgs {
@@ -20,7 +20,8 @@ pub(crate) struct ResolveArgs {
 pub(crate) fn run(args: &ResolveArgs, printer: &mut Printer) -> Result<ExitStatus, CliError> {
     let image = ImageRef::parse(&args.reference).map_err(CliError::usage)?;
     let client = args.registry.client(printer)?;
-    let descriptor = block_on(client.resolve(&image))?.map_err(registry_error)?;
+    let descriptor = block_on_masked(client.revealed(), printer, client.resolve(&image))?
+        .map_err(registry_error)?;
     let digest = descriptor.digest;
     // The pinned reference keeps the user's spelling and the tag, for
     // readability: `nginx:1.27@sha256:…`.

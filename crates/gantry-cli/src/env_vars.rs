@@ -267,3 +267,7 @@ pub const GANTRY_GITHUB_TIMEOUT: &str = "GANTRY_GITHUB_TIMEOUT";
 pub const GANTRY_KUBE_TIMEOUT: &str = "GANTRY_KUBE_TIMEOUT";
 /// Deadline of one Cloud Run Admin API request, e.g. `10s`.
 pub const GANTRY_CLOUD_RUN_TIMEOUT: &str = "GANTRY_CLOUD_RUN_TIMEOUT";
+
+// Deadlines (docs/cli.md, "Deadlines and read limits").
+/// Deadline of each Docker Engine API request (gantry-tag push --local).
+pub const GANTRY_DOCKER_TIMEOUT: &str = "GANTRY_DOCKER_TIMEOUT";

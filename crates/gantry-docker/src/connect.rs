@@ -3,6 +3,7 @@
 //! negotiated so older daemons (20.10 speaks API 1.41) work too.
 
 use std::path::PathBuf;
+use std::time::Duration;
 
 use bollard::{API_DEFAULT_VERSION, Docker};
 
@@ -15,9 +16,11 @@ pub const DEFAULT_DOCKER_HOST: &str = "unix:///var/run/docker.sock";
 /// plain HTTP).
 const DEFAULT_TCP_PORT: u16 = 2375;
 
-/// Seconds bollard waits for a response head (a push's stream is read
-/// without this limit; the daemon has its own).
-const REQUEST_TIMEOUT_SECS: u64 = 120;
+/// How long each Engine API request may wait for its answer (a push's
+/// progress stream has its own idle limit, see [`crate::tag_and_push`]),
+/// unless [`connect_with_timeout`] says otherwise. A daemon answers these
+/// in milliseconds; half a minute is a daemon that is not there.
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// How the daemon is reached.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -100,9 +103,27 @@ pub struct Engine {
     endpoint: Endpoint,
     host: String,
     api_version: String,
+    timeout: Duration,
 }
 
 impl Engine {
+    /// The deadline of each request.
+    pub fn timeout(&self) -> Duration {
+        self.timeout
+    }
+
+    /// Run one request to the daemon within the deadline: past it, the
+    /// daemon is [`DockerError::Unreachable`], naming `what` was asked.
+    pub(crate) async fn within<T>(
+        &self,
+        what: &str,
+        request: impl Future<Output = Result<T, DockerError>>,
+    ) -> Result<T, DockerError> {
+        tokio::time::timeout(self.timeout, request)
+            .await
+            .unwrap_or_else(|_| Err(no_answer(&self.host, what, self.timeout)))
+    }
+
     /// The bollard client, for anything else.
     pub fn docker(&self) -> &Docker {
         &self.docker
@@ -124,13 +145,30 @@ impl Engine {
     }
 }
 
+/// The error of a request that got no answer within `timeout`.
+pub(crate) fn no_answer(host: &str, what: &str, timeout: Duration) -> DockerError {
+    DockerError::Unreachable {
+        host: host.to_owned(),
+        message: format!("{what}: no answer within {timeout:?}"),
+    }
+}
+
 /// Connect to the daemon at `host`, else `DOCKER_HOST`, else the local
-/// unix socket, and negotiate the API version (one `GET /version`).
+/// unix socket, and negotiate the API version (one `GET /version`), each
+/// request within [`DEFAULT_TIMEOUT`].
 ///
 /// A daemon that does not answer is [`DockerError::Unreachable`] (an
 /// outside-service error); an address that cannot be used is
 /// [`DockerError::InvalidHost`] (an input error).
 pub async fn connect(host: Option<&str>) -> Result<Engine, DockerError> {
+    connect_with_timeout(host, DEFAULT_TIMEOUT).await
+}
+
+/// [`connect`], each request to the daemon within `timeout`.
+pub async fn connect_with_timeout(
+    host: Option<&str>,
+    timeout: Duration,
+) -> Result<Engine, DockerError> {
     let env = std::env::var("DOCKER_HOST").ok();
     let host = resolve_host(host, env.as_deref());
     let endpoint = parse_host(&host)?;
@@ -145,20 +183,21 @@ pub async fn connect(host: Option<&str>) -> Result<Engine, DockerError> {
         host: host.clone(),
         message: err.to_string(),
     };
+    // bollard's own limit, in whole seconds, backs up the exact one below.
+    let seconds = timeout.as_secs().saturating_add(1);
     let docker = match &endpoint {
-        Endpoint::Unix(path) => Docker::connect_with_unix(
-            &path.to_string_lossy(),
-            REQUEST_TIMEOUT_SECS,
-            API_DEFAULT_VERSION,
-        ),
-        Endpoint::Tcp(authority) => Docker::connect_with_http(
-            &format!("http://{authority}"),
-            REQUEST_TIMEOUT_SECS,
-            API_DEFAULT_VERSION,
-        ),
+        Endpoint::Unix(path) => {
+            Docker::connect_with_unix(&path.to_string_lossy(), seconds, API_DEFAULT_VERSION)
+        }
+        Endpoint::Tcp(authority) => {
+            Docker::connect_with_http(&format!("http://{authority}"), seconds, API_DEFAULT_VERSION)
+        }
     }
     .map_err(unreachable)?;
-    let docker = docker.negotiate_version().await.map_err(unreachable)?;
+    let docker = tokio::time::timeout(timeout, docker.negotiate_version())
+        .await
+        .map_err(|_| no_answer(&host, "GET /version", timeout))?
+        .map_err(unreachable)?;
     let api_version = docker.client_version().to_string();
     tracing::debug!(host = %host, api_version = %api_version, "connected to the Docker daemon");
     Ok(Engine {
@@ -166,6 +205,7 @@ pub async fn connect(host: Option<&str>) -> Result<Engine, DockerError> {
         endpoint,
         host,
         api_version,
+        timeout,
     })
 }
 

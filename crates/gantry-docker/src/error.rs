@@ -36,7 +36,7 @@ pub enum DockerError {
         reason: String,
     },
     /// The daemon does not answer (outside service).
-    #[error("cannot reach the Docker daemon at `{host}`: {message}")]
+    #[error("cannot reach the Docker Engine at `{host}`: {message}")]
     Unreachable {
         /// The address tried.
         host: String,

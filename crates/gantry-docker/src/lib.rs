@@ -32,7 +32,10 @@ mod progress;
 mod push;
 
 pub use auth::{Anonymous, RegistryAuth};
-pub use connect::{DEFAULT_DOCKER_HOST, Endpoint, Engine, connect, parse_host, resolve_host};
+pub use connect::{
+    DEFAULT_DOCKER_HOST, DEFAULT_TIMEOUT, Endpoint, Engine, connect, connect_with_timeout,
+    parse_host, resolve_host,
+};
 pub use error::DockerError;
 pub use progress::{PushProgress, format_progress, human_bytes};
 pub use push::{Pushed, tag_and_push};

@@ -24,6 +24,15 @@ use crate::progress::PushProgress;
 /// only a registry committing a huge layer is silent for long).
 const PUSH_IDLE_TIMEOUT: Duration = Duration::from_secs(600);
 
+/// Largest error body read from the daemon (its errors are one JSON
+/// `{"message": …}` line; more is not the Engine API).
+const ERROR_BODY_CAP: usize = 64 * 1024;
+
+/// Longest progress line kept while waiting for its end (each is a small
+/// JSON object; a stream without newlines would otherwise grow without
+/// bound).
+const MAX_PROGRESS_LINE: usize = 1024 * 1024;
+
 /// How long connecting to a `tcp://` daemon may take.
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(30);
 
@@ -95,7 +104,12 @@ async fn inspect(engine: &Engine, local: &str) -> Result<String, DockerError> {
     if !plausible {
         return Err(not_found());
     }
-    match engine.docker().inspect_image(local).await {
+    let inspected = engine
+        .within(&format!("inspect image `{local}`"), async {
+            Ok(engine.docker().inspect_image(local).await)
+        })
+        .await?;
+    match inspected {
         Ok(image) => image.id.ok_or_else(|| DockerError::Daemon {
             action: format!("inspect image `{local}`"),
             message: "the answer has no image ID".to_owned(),
@@ -117,11 +131,16 @@ async fn tag(engine: &Engine, id: &str, target: &ImageRef) -> Result<(), DockerE
         .repo(&target.normalized_name())
         .tag(target_tag(target))
         .build();
+    let action = format!("tag `{target}`");
     engine
-        .docker()
-        .tag_image(id, Some(options))
+        .within(&action, async {
+            engine
+                .docker()
+                .tag_image(id, Some(options))
+                .await
+                .map_err(|err| daemon_error(engine, action.clone(), err))
+        })
         .await
-        .map_err(|err| daemon_error(engine, format!("tag `{target}`"), err))
 }
 
 fn target_tag(target: &ImageRef) -> &str {
@@ -180,20 +199,29 @@ async fn push(
         .body(Empty::<Bytes>::new())
         .map_err(|err| push_error(format!("cannot build the request: {err}")))?;
 
-    let response = send(engine, request)
-        .await
-        .map_err(|message| DockerError::Unreachable {
-            host: engine.host().to_owned(),
-            message: format!("push `{shown}`: {message}"),
-        })?;
+    let what = format!("push `{shown}`");
+    let response = engine
+        .within(&what, async {
+            send(engine, request)
+                .await
+                .map_err(|message| DockerError::Unreachable {
+                    host: engine.host().to_owned(),
+                    message: format!("{what}: {message}"),
+                })
+        })
+        .await?;
     let status = response.status();
     let mut body = response.into_body();
     if !status.is_success() {
-        let bytes = body
-            .collect()
-            .await
-            .map(|collected| collected.to_bytes())
-            .unwrap_or_default();
+        let bytes = engine
+            .within(&what, async {
+                Ok(http_body_util::Limited::new(body, ERROR_BODY_CAP)
+                    .collect()
+                    .await
+                    .map(|collected| collected.to_bytes())
+                    .unwrap_or_default())
+            })
+            .await?;
         return Err(push_error(format!(
             "the daemon answered {status}: {}",
             daemon_message(&bytes)
@@ -220,6 +248,12 @@ async fn push(
         while let Some(end) = buffer.iter().position(|byte| *byte == b'\n') {
             let line: Vec<u8> = buffer.drain(..=end).collect();
             stream.line(&line, &shown, progress).map_err(&push_error)?;
+        }
+        if buffer.len() > MAX_PROGRESS_LINE {
+            return Err(push_error(format!(
+                "the daemon sent a progress line longer than {} KiB",
+                MAX_PROGRESS_LINE / 1024
+            )));
         }
     }
     stream

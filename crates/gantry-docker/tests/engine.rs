@@ -298,7 +298,7 @@ async fn an_unreachable_daemon_is_an_outside_service_error() {
     assert!(!err.is_input_error());
     assert!(
         err.to_string()
-            .starts_with(&format!("cannot reach the Docker daemon at `{host}`")),
+            .starts_with(&format!("cannot reach the Docker Engine at `{host}`")),
         "{err}"
     );
 

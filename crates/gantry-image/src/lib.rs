@@ -53,3 +53,17 @@ pub use normalize::{DOCKER_HUB, LEGACY_DOCKER_HUB};
 pub use path::PathProblem;
 pub use reference::{ImageRef, MAX_NAME_LENGTH};
 pub use tag::{MAX_TAG_LENGTH, Tag, TagError, TagProblem};
+
+/// Checks `host[:port]` as the registry part of a reference (a DNS-like
+/// host name or IPv4 address, or an IPv6 address in brackets, then an
+/// optional numeric port), as settings that name a registry on its own
+/// (an insecure-registries list) need.
+///
+/// ```
+/// assert!(gantry_image::check_registry("registry.internal:5000").is_ok());
+/// assert!(gantry_image::check_registry("[::1]:5000").is_ok());
+/// assert!(gantry_image::check_registry("http://registry.internal").is_err());
+/// ```
+pub fn check_registry(registry: &str) -> Result<(), DomainProblem> {
+    domain::check(registry)
+}

@@ -15,6 +15,19 @@ use crate::credentials::{CredentialStore, Credentials};
 use crate::error::{Error, Failure, Location, Result};
 use crate::retry::{RetryPolicy, parse_retry_after};
 
+/// Largest manifest read: the distribution spec has registries accept
+/// manifests of at least 4 MiB, and gantry copies manifests, never layers,
+/// through this path. Error bodies are read within the same cap.
+pub(crate) const MANIFEST_CAP: usize = 4 * 1024 * 1024;
+/// Largest token endpoint answer: a JSON object holding a token or two.
+pub(crate) const TOKEN_CAP: usize = 1024 * 1024;
+/// Largest page of a tag list: room for a registry that ignores `n=` and
+/// sends 100 000 long tags at once.
+pub(crate) const TAG_LIST_CAP: usize = 16 * 1024 * 1024;
+/// Largest blob copied through memory, the fallback when a registry
+/// refuses a cross-repository mount.
+pub(crate) const BLOB_CAP: usize = 512 * 1024 * 1024;
+
 /// How to build a [`Client`].
 #[derive(Debug, Clone)]
 pub struct ClientConfig {
@@ -27,7 +40,11 @@ pub struct ClientConfig {
     /// Registries (`host[:port]`, as in image references) spoken to over
     /// plain `http://`. `localhost`, `127.0.0.0/8` and `::1` always are.
     pub insecure: Vec<String>,
-    /// Timeout of one request (connect, send, whole response).
+    /// Deadline of one request (connect, send, whole response). A request
+    /// that timed out is retried once at most, whatever `retry` allows: a
+    /// registry that let one request time out is unlikely to answer the
+    /// third, and a never-answering one then ends the run after about two
+    /// deadlines.
     pub timeout: Duration,
 }
 
@@ -38,7 +55,7 @@ impl Default for ClientConfig {
             retry: RetryPolicy::default(),
             user_agent: concat!("gantry/", env!("CARGO_PKG_VERSION")).to_owned(),
             insecure: Vec::new(),
-            timeout: Duration::from_secs(60),
+            timeout: Duration::from_secs(20),
         }
     }
 }
@@ -50,6 +67,7 @@ pub struct Client {
     credentials: CredentialStore,
     pub(crate) retry: RetryPolicy,
     insecure: Vec<String>,
+    timeout: Duration,
     state: Mutex<AuthState>,
 }
 
@@ -80,9 +98,16 @@ pub(crate) struct Req {
     /// Token scope(s), space-separated: `repository:a/b:pull,push`.
     pub(crate) scope: String,
     pub(crate) location: Location,
+    /// The most bytes of the answer read (`*_CAP`).
+    pub(crate) cap: usize,
 }
 
 impl Req {
+    pub(crate) fn cap(mut self, cap: usize) -> Self {
+        self.cap = cap;
+        self
+    }
+
     pub(crate) fn header(mut self, name: header::HeaderName, value: impl Into<String>) -> Self {
         self.headers.push((name, value.into()));
         self
@@ -192,8 +217,16 @@ impl Client {
                 .iter()
                 .map(|r| r.to_ascii_lowercase())
                 .collect(),
+            timeout: config.timeout,
             state: Mutex::new(AuthState::default()),
         })
+    }
+
+    /// Every secret read so far: credentials and bearer tokens. Mask them
+    /// ([`Revealed::take`](crate::Revealed::take)) after each call, before
+    /// printing anything.
+    pub fn revealed(&self) -> &crate::Revealed {
+        self.credentials.revealed()
     }
 
     /// `https://host` or `http://host` for a registry as written in an
@@ -228,6 +261,7 @@ impl Client {
             body: None,
             scope,
             location,
+            cap: MANIFEST_CAP,
         }
     }
 
@@ -300,6 +334,7 @@ impl Client {
             body: None,
             scope: String::new(),
             location,
+            cap: TOKEN_CAP,
         };
         match &credentials {
             Some(creds) if creds.is_identity_token() => {
@@ -350,8 +385,22 @@ impl Client {
             let denied = matches!(reply.status, 400 | 401 | 403);
             return Err(token_error(reply.failure().to_string(), denied));
         }
-        let body: TokenBody = serde_json::from_slice(&reply.body)
-            .map_err(|err| token_error(format!("invalid token response: {err}"), false))?;
+        // Where, not serde's words: they may quote a token.
+        let body: TokenBody = serde_json::from_slice(&reply.body).map_err(|err| {
+            token_error(
+                format!(
+                    "invalid token response (not the expected JSON at line {} column {})",
+                    err.line(),
+                    err.column()
+                ),
+                false,
+            )
+        })?;
+        for token in [&body.token, &body.access_token].into_iter().flatten() {
+            self.credentials
+                .revealed()
+                .record(crate::credentials::Secret::Value(token.clone()));
+        }
         let token = body
             .token
             .filter(|t| !t.is_empty())
@@ -410,9 +459,11 @@ impl Client {
     }
 
     /// Send `req` with `auth`, retrying 429, 5xx, connection errors and
-    /// timeouts; the whole body is read inside the retry loop.
+    /// timeouts (a timeout once at most); the whole body is read inside the
+    /// retry loop, within `req.cap`.
     async fn execute(&self, req: &Req, auth: Option<&str>) -> Result<Reply> {
         let mut attempts = 0u32;
+        let mut timeouts = 0u32;
         loop {
             attempts += 1;
             let mut builder = self.http.request(req.method.clone(), &req.url);
@@ -431,14 +482,22 @@ impl Client {
                 Ok(resp) => {
                     let status = resp.status().as_u16();
                     let headers = resp.headers().clone();
-                    match resp.bytes().await {
+                    match gantry_http::read_capped(resp, req.cap).await {
                         Ok(body) => Ok(Reply {
                             status,
                             headers,
-                            body: body.to_vec(),
+                            body,
                             attempts,
                         }),
-                        Err(err) => Err(err),
+                        Err(gantry_http::BodyError::Transport(err)) => Err(err),
+                        Err(too_large) => {
+                            // A flooding or broken server: more of the same
+                            // will not help.
+                            return Err(Error::InvalidResponse {
+                                location: req.location.clone(),
+                                message: too_large.to_string(),
+                            });
+                        }
                     }
                 }
                 Err(err) => Err(err),
@@ -461,9 +520,19 @@ impl Client {
                 Err(err) => {
                     // Without the URL: it is in the location already.
                     let timed_out = err.is_timeout();
-                    let message = describe(&err);
+                    if timed_out {
+                        timeouts += 1;
+                    }
+                    let message = if timed_out {
+                        format!("timed out: no answer within {:?}", self.timeout)
+                    } else {
+                        describe(&err)
+                    };
                     tracing::debug!(method = %req.method, url = %req.url, error = %message, attempts, "request failed");
-                    if attempts >= self.retry.max_attempts || err.is_builder() {
+                    if attempts >= self.retry.max_attempts
+                        || err.is_builder()
+                        || timeouts >= MAX_TIMEOUTS
+                    {
                         return Err(Error::Unreachable {
                             location: req.location.clone(),
                             message,
@@ -477,6 +546,10 @@ impl Client {
         }
     }
 }
+
+/// Timed-out attempts of one request before it is given up (see
+/// [`ClientConfig::timeout`]).
+const MAX_TIMEOUTS: u32 = 2;
 
 /// A reqwest error as text with its causes, without the URL.
 fn describe(err: &reqwest::Error) -> String {

@@ -8,6 +8,7 @@ use std::ffi::OsString;
 use std::fmt;
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
 use base64::Engine as _;
@@ -21,6 +22,74 @@ pub const DOCKER_HUB_SERVER: &str = "https://index.docker.io/v1/";
 
 /// How long a credential helper may run.
 const HELPER_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// Most bytes read from a credential helper's stdout or stderr (its answer
+/// is one small JSON object).
+const HELPER_OUTPUT_CAP: u64 = 64 * 1024;
+
+/// A secret as gantry read it, for the caller to mask in every form it may
+/// travel in.
+#[derive(Clone, PartialEq, Eq)]
+pub enum Secret {
+    /// A user name and password (or token): hide the password and the
+    /// base64 `user:password` of Basic auth.
+    Basic {
+        /// The user name (not secret on its own).
+        username: String,
+        /// The password or token.
+        password: String,
+    },
+    /// A value hidden as is: a Docker config `auth` field as written, an
+    /// identity token, a bearer token from a token service.
+    Value(String),
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Secret::Basic { username, .. } => f
+                .debug_struct("Basic")
+                .field("username", username)
+                .field("password", &"***")
+                .finish(),
+            Secret::Value(_) => f.write_str("Value(***)"),
+        }
+    }
+}
+
+/// Every secret a [`CredentialStore`] (and the [`crate::Client`] using it)
+/// has read so far: the Docker config's credentials when the file is read,
+/// a credential helper's answer when it runs, a token service's token when
+/// it is fetched. Shared by clones. [`Revealed::take`] hands the new ones
+/// to the caller, who masks them before printing anything.
+#[derive(Clone, Default)]
+pub struct Revealed(Arc<Mutex<Vec<Secret>>>);
+
+impl fmt::Debug for Revealed {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Revealed(..)")
+    }
+}
+
+impl Revealed {
+    pub(crate) fn record(&self, secret: Secret) {
+        let empty = match &secret {
+            Secret::Basic { password, .. } => password.is_empty(),
+            Secret::Value(value) => value.is_empty(),
+        };
+        if !empty {
+            self.0
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .push(secret);
+        }
+    }
+
+    /// The secrets read since the last call.
+    pub fn take(&self) -> Vec<Secret> {
+        std::mem::take(&mut *self.0.lock().unwrap_or_else(PoisonError::into_inner))
+    }
+}
 
 /// A user name and password (or token) for one registry. `Debug` prints
 /// the user name and `***`.
@@ -82,6 +151,8 @@ pub struct CredentialStore {
     /// Where to look for `docker-credential-*` (and the helper's `PATH`);
     /// the process `PATH` when `None`.
     helper_path: Option<OsString>,
+    /// Every secret read, for the caller to mask.
+    revealed: Revealed,
 }
 
 #[derive(Clone)]
@@ -171,13 +242,40 @@ impl CredentialStore {
         })
     }
 
-    /// Parse the text of a Docker `config.json`.
+    /// Parse the text of a Docker `config.json`. Every credential in it is
+    /// in [`CredentialStore::revealed`] from then on.
     pub fn from_config_json(text: &[u8]) -> std::result::Result<Self, String> {
-        // serde_json's messages name a line and column, never a value.
-        let config: DockerConfig = serde_json::from_slice(text).map_err(|err| err.to_string())?;
+        // serde_json's messages can quote a value ("invalid type: string
+        // \"…\""), and the value may be a secret: say only where.
+        let config: DockerConfig = serde_json::from_slice(text).map_err(|err| {
+            let what = match err.classify() {
+                serde_json::error::Category::Data => "a value of the wrong type",
+                serde_json::error::Category::Eof => "unexpected end of the file",
+                _ => "not valid JSON",
+            };
+            format!("{what} at line {} column {}", err.line(), err.column())
+        })?;
         let mut store = Self::default();
         for (server, entry) in config.auths {
+            if let Some(auth) = entry.auth.as_deref() {
+                store.revealed.record(Secret::Value(auth.trim().to_owned()));
+            }
+            if let Some(token) = entry.identitytoken.as_deref() {
+                store.revealed.record(Secret::Value(token.to_owned()));
+            }
+            if let Some(password) = entry.password.as_deref() {
+                store.revealed.record(Secret::Basic {
+                    username: entry.username.clone().unwrap_or_default(),
+                    password: password.to_owned(),
+                });
+            }
             let credentials = entry_credentials(&server, &entry)?;
+            if let Some(found) = &credentials {
+                store.revealed.record(Secret::Basic {
+                    username: found.username.clone(),
+                    password: found.password.clone(),
+                });
+            }
             store.auths.insert(
                 normalize_host(&server),
                 AuthEntry {
@@ -197,6 +295,10 @@ impl CredentialStore {
     /// `ghcr.io`, `127.0.0.1:5000`, `docker.io`), over anything in the
     /// Docker config.
     pub fn with_credentials(mut self, registry: &str, credentials: Credentials) -> Self {
+        self.revealed.record(Secret::Basic {
+            username: credentials.username.clone(),
+            password: credentials.password.clone(),
+        });
         self.explicit.insert(normalize_host(registry), credentials);
         self
     }
@@ -204,6 +306,10 @@ impl CredentialStore {
     /// Use `credentials` for every registry without credentials of its own
     /// (the `--username`/`--password` flags of a one-registry run).
     pub fn with_default_credentials(mut self, credentials: Credentials) -> Self {
+        self.revealed.record(Secret::Basic {
+            username: credentials.username.clone(),
+            password: credentials.password.clone(),
+        });
         self.default = Some(credentials);
         self
     }
@@ -214,6 +320,11 @@ impl CredentialStore {
     pub fn with_helper_path(mut self, path: impl Into<OsString>) -> Self {
         self.helper_path = Some(path.into());
         self
+    }
+
+    /// Every secret read so far (shared with clones and the client).
+    pub fn revealed(&self) -> &Revealed {
+        &self.revealed
     }
 
     /// The credentials for `registry`, or `None` for anonymous access.
@@ -274,11 +385,11 @@ impl CredentialStore {
             }
             let mut stdout = Vec::new();
             let mut stderr = Vec::new();
-            if let Some(mut out) = child.stdout.take() {
-                out.read_to_end(&mut stdout).await?;
+            if let Some(out) = child.stdout.take() {
+                out.take(HELPER_OUTPUT_CAP).read_to_end(&mut stdout).await?;
             }
-            if let Some(mut err) = child.stderr.take() {
-                err.read_to_end(&mut stderr).await?;
+            if let Some(err) = child.stderr.take() {
+                err.take(HELPER_OUTPUT_CAP).read_to_end(&mut stderr).await?;
             }
             let status = child.wait().await?;
             Ok::<_, std::io::Error>((status, stdout, stderr))
@@ -307,14 +418,21 @@ impl CredentialStore {
                 "credential helper `{name}` failed for `{server}` ({status}): {said}"
             )));
         }
+        // Not serde's message: it may quote the secret.
         let output: HelperOutput = serde_json::from_slice(&stdout).map_err(|err| {
             Error::Credentials(format!(
-                "credential helper `{name}` printed invalid JSON for `{server}`: {err}"
+                "credential helper `{name}` printed invalid JSON for `{server}` (at line {} column {})",
+                err.line(),
+                err.column()
             ))
         })?;
         if output.secret.is_empty() {
             return Ok(None);
         }
+        self.revealed.record(Secret::Basic {
+            username: output.username.clone(),
+            password: output.secret.clone(),
+        });
         Ok(Some(Credentials::new(output.username, output.secret)))
     }
 }

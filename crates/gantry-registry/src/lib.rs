@@ -12,9 +12,14 @@
 //! Authentication (anonymous, basic, bearer token challenges), credentials
 //! ([`CredentialStore`]: explicit, Docker config, credential helpers) and
 //! retries ([`RetryPolicy`]: jittered backoff on 429/5xx/timeouts,
-//! `Retry-After`) are handled inside. Errors say whether the user can fix
-//! them ([`Error::is_input_error`], exit 2) or an outside service failed
-//! (exit 3); none contains a secret.
+//! `Retry-After`; a timed-out request once at most) are handled inside.
+//! Every body is read within a cap (manifests 4 MiB, token answers 1 MiB,
+//! tag-list pages 16 MiB); a manifest that is not an image manifest or
+//! index of a known media type is refused. Every secret read (credentials,
+//! bearer tokens) is handed to the caller to mask ([`Revealed`]). Errors say
+//! whether the user can fix them ([`Error::is_input_error`], exit 2) or an
+//! outside service failed (exit 3); none contains a secret the client put
+//! there.
 //!
 //! ```no_run
 //! # async fn run() -> Result<(), gantry_registry::Error> {
@@ -44,7 +49,7 @@ mod ops;
 mod retry;
 
 pub use client::{Client, ClientConfig};
-pub use credentials::{CredentialStore, Credentials, DOCKER_HUB_SERVER};
+pub use credentials::{CredentialStore, Credentials, DOCKER_HUB_SERVER, Revealed, Secret};
 pub use error::{Error, Failure, Location, Result};
 pub use ops::{
     DOCKER_MANIFEST, DOCKER_MANIFEST_LIST, Descriptor, MANIFEST_ACCEPT, Manifest, OCI_INDEX,

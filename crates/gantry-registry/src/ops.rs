@@ -8,7 +8,7 @@ use reqwest::header;
 use serde::Deserialize;
 use sha2::Digest as _;
 
-use crate::client::{Client, Reply};
+use crate::client::{BLOB_CAP, Client, Reply, TAG_LIST_CAP};
 use crate::error::{Error, Location, Result};
 
 /// OCI image index.
@@ -202,7 +202,11 @@ struct Referenced {
 
 impl Client {
     /// The digest, media type and size of `image`'s manifest: `HEAD`
-    /// (falling back to `GET`) with every manifest type in `Accept`.
+    /// (falling back to `GET`) with every manifest type in `Accept`, then
+    /// the manifest itself by that digest, so that what is reported is an
+    /// image manifest or index whose bytes hash to the digest (a registry,
+    /// or something posing as one, that answers anything else is
+    /// [`Error::InvalidResponse`]).
     pub async fn resolve(&self, image: &ImageRef) -> Result<Descriptor> {
         let parts = Parts::of(image);
         let head = self
@@ -217,29 +221,23 @@ impl Client {
         if reply.status == 404 {
             return Err(reply.into_error(parts.location()));
         }
-        if reply.status == 200 {
-            let digest = reply
+        if reply.status == 200
+            && let Some(digest) = reply
                 .header_str("docker-content-digest")
-                .and_then(|d| Digest::parse(d).ok());
-            let media_type = reply.header(header::CONTENT_TYPE).map(media_type_of);
-            let size = reply
-                .header(header::CONTENT_LENGTH)
-                .and_then(|v| v.parse::<u64>().ok());
-            if let (Some(digest), Some(media_type), Some(size)) = (digest, media_type, size) {
-                if let Some(wanted) = image.digest()
-                    && *wanted != digest
-                {
-                    return Err(Error::InvalidResponse {
-                        location: parts.location(),
-                        message: format!("Docker-Content-Digest is {digest}"),
-                    });
-                }
-                return Ok(Descriptor {
-                    digest,
-                    media_type,
-                    size,
+                .and_then(|d| Digest::parse(d).ok())
+        {
+            if let Some(wanted) = image.digest()
+                && *wanted != digest
+            {
+                return Err(Error::InvalidResponse {
+                    location: parts.location(),
+                    message: format!("Docker-Content-Digest is {digest}"),
                 });
             }
+            let manifest = self
+                .fetch_manifest(&parts, digest.as_str(), pull_scope(&parts.repository))
+                .await?;
+            return Ok(manifest.descriptor());
         }
         // HEAD without a digest (or refused): GET and hash the bytes.
         Ok(self.manifest(image).await?.descriptor())
@@ -308,6 +306,8 @@ impl Client {
             check_digest(reference, &reply.body)
                 .map_err(|m| invalid(format!("the manifest does not match its digest ({m})")))?;
         }
+        check_shape(&media_type_of(&content_type), &reply.body)
+            .map_err(|m| invalid(format!("not an image manifest or index: {m}")))?;
         Ok(Manifest {
             bytes: reply.body,
             content_type,
@@ -570,7 +570,7 @@ impl Client {
             scope.to_owned(),
             src.at(digest),
         );
-        let blob = self.send(&get).await?;
+        let blob = self.send(&get.cap(BLOB_CAP)).await?;
         if !blob.is_success() {
             return Err(blob.into_error(src.at(digest)));
         }
@@ -644,7 +644,7 @@ impl Client {
                 location.clone(),
             );
             req.url = url.to_string();
-            let reply = self.send(&req).await?;
+            let reply = self.send(&req.cap(TAG_LIST_CAP)).await?;
             if !reply.is_success() {
                 return Err(reply.into_error(location));
             }
@@ -679,6 +679,69 @@ fn next_link(reply: &Reply) -> Option<String> {
             let end = link.find('>')?;
             link.get(start + 1..end).map(str::to_owned)
         })
+}
+
+/// `Ok` when `bytes` are an image manifest or index of `media_type`: one
+/// of the four types gantry passes through, `schemaVersion` 2, a
+/// `mediaType` (when present) that agrees, and `config` and `layers`, or
+/// `manifests`, that are descriptors. `Err` says what is wrong.
+fn check_shape(media_type: &str, bytes: &[u8]) -> std::result::Result<(), String> {
+    use serde_json::Value;
+    let index = match media_type {
+        OCI_INDEX | DOCKER_MANIFEST_LIST => true,
+        OCI_MANIFEST | DOCKER_MANIFEST => false,
+        other => {
+            let shown: String = other.chars().take(100).collect();
+            return Err(format!("unknown media type `{}`", shown.escape_debug()));
+        }
+    };
+    let value: Value = serde_json::from_slice(bytes).map_err(|err| format!("not JSON ({err})"))?;
+    let object = value.as_object().ok_or("not a JSON object")?;
+    if object.get("schemaVersion").and_then(Value::as_u64) != Some(2) {
+        return Err("`schemaVersion` is not 2".to_owned());
+    }
+    if let Some(declared) = object.get("mediaType")
+        && declared.as_str() != Some(media_type)
+    {
+        return Err(format!(
+            "`mediaType` {declared} does not agree with the Content-Type `{media_type}`"
+        ));
+    }
+    let descriptor = |value: &Value, what: &str| -> std::result::Result<(), String> {
+        let digest = value.get("digest").and_then(Value::as_str);
+        let valid = digest.is_some_and(|d| Digest::parse(d).is_ok())
+            && value.get("mediaType").is_some_and(Value::is_string)
+            && value.get("size").is_some_and(Value::is_u64);
+        if valid {
+            Ok(())
+        } else {
+            Err(format!(
+                "{what} is not a descriptor (mediaType, digest, size)"
+            ))
+        }
+    };
+    if index {
+        let manifests = object
+            .get("manifests")
+            .and_then(Value::as_array)
+            .ok_or("an index without a `manifests` list")?;
+        for (i, entry) in manifests.iter().enumerate() {
+            descriptor(entry, &format!("`manifests[{i}]`"))?;
+        }
+    } else {
+        descriptor(
+            object.get("config").ok_or("a manifest without `config`")?,
+            "`config`",
+        )?;
+        let layers = object
+            .get("layers")
+            .and_then(Value::as_array)
+            .ok_or("a manifest without a `layers` list")?;
+        for (i, entry) in layers.iter().enumerate() {
+            descriptor(entry, &format!("`layers[{i}]`"))?;
+        }
+    }
+    Ok(())
 }
 
 /// `Ok` when `bytes` hash to `digest`; `Err` says what they hash to.
@@ -732,6 +795,64 @@ mod tests {
         assert!(err.to_string().contains("ghcr.io/acme/api:v1"), "{err}");
         let untagged = ImageRef::parse("127.0.0.1:5000/acme/web").unwrap();
         assert!(target_ref(&source, &Target::Image(untagged)).is_err());
+    }
+
+    #[test]
+    fn shapes() {
+        let config = r#"{"mediaType":"application/vnd.oci.image.config.v1+json","digest":"sha256:0123456789012345678901234567890123456789012345678901234567890123","size":2}"#;
+        let manifest = format!(
+            r#"{{"schemaVersion":2,"mediaType":"{OCI_MANIFEST}","config":{config},"layers":[{config}]}}"#
+        );
+        let index = format!(r#"{{"schemaVersion":2,"manifests":[{config}]}}"#);
+        let cases: Vec<(&str, String, Option<&str>)> = vec![
+            (OCI_MANIFEST, manifest.clone(), None),
+            (
+                DOCKER_MANIFEST,
+                manifest.replace(OCI_MANIFEST, DOCKER_MANIFEST),
+                None,
+            ),
+            (OCI_INDEX, index.clone(), None),
+            (DOCKER_MANIFEST_LIST, index.clone(), None),
+            (
+                "application/json",
+                manifest.clone(),
+                Some("unknown media type `application/json`"),
+            ),
+            (OCI_INDEX, manifest.clone(), Some("does not agree")),
+            (OCI_MANIFEST, index.clone(), Some("without `config`")),
+            (
+                OCI_INDEX,
+                r#"{"schemaVersion":2}"#.to_owned(),
+                Some("without a `manifests` list"),
+            ),
+            (
+                OCI_MANIFEST,
+                r#"{"schemaVersion":1}"#.to_owned(),
+                Some("`schemaVersion` is not 2"),
+            ),
+            (OCI_MANIFEST, "[]".to_owned(), Some("not a JSON object")),
+            (OCI_MANIFEST, "<html>".to_owned(), Some("not JSON")),
+            (
+                OCI_MANIFEST,
+                manifest.replace(r#""size":2"#, r#""size":"2""#),
+                Some("`config` is not a descriptor"),
+            ),
+            (
+                OCI_INDEX,
+                index.replace("sha256:0123", "sha256:x123"),
+                Some("`manifests[0]` is not a descriptor"),
+            ),
+        ];
+        for (media_type, body, want) in cases {
+            let got = check_shape(media_type, body.as_bytes());
+            match want {
+                None => assert_eq!(got, Ok(()), "{media_type} {body}"),
+                Some(want) => {
+                    let err = got.unwrap_err();
+                    assert!(err.contains(want), "{media_type} {body}: {err}");
+                }
+            }
+        }
     }
 
     #[test]

@@ -144,6 +144,15 @@ async fn credential_helper_from_cred_helpers_and_creds_store() {
         [format!("get {}", registry.host_port())],
         "asked once per client"
     );
+    // The helper's answer is handed over for masking, once.
+    assert_eq!(
+        c.revealed().take(),
+        [gantry_registry::Secret::Basic {
+            username: USER.to_owned(),
+            password: PASSWORD.to_owned()
+        }]
+    );
+    assert!(c.revealed().take().is_empty());
 
     // credsStore, and a registry the helper does not know (anonymous).
     let config = write_config(
@@ -350,7 +359,10 @@ async fn identity_tokens_use_the_oauth2_refresh_grant() {
     // not speak OAuth2, so this pins the wire format instead.
     let fake = FaultProxy::start(None).unwrap();
     let realm = format!("{}/oauth2/token", fake.url());
-    let digest = "sha256:0123456789012345678901234567890123456789012345678901234567890123";
+    let layer = r#"{"mediaType":"application/vnd.oci.image.layer.v1.tar","digest":"sha256:0123456789012345678901234567890123456789012345678901234567890123","size":1}"#;
+    let manifest = format!(r#"{{"schemaVersion":2,"config":{layer},"layers":[{layer}]}}"#);
+    let digest = format!("sha256:{}", sha256_hex(manifest.as_bytes()));
+    let digest = digest.as_str();
     fake.inject(
         "HEAD",
         "/manifests/1.0",
@@ -377,6 +389,16 @@ async fn identity_tokens_use_the_oauth2_refresh_grant() {
             .header("Content-Type", gantry_registry::OCI_MANIFEST)
             .header("Content-Length", "0"),
     );
+    // The manifest itself, by digest, to check it is one.
+    fake.inject(
+        "GET",
+        &format!("/manifests/{digest}"),
+        1,
+        Fault::status(200)
+            .header("Docker-Content-Digest", digest)
+            .header("Content-Type", gantry_registry::OCI_MANIFEST)
+            .body(manifest.clone()),
+    );
     let dir = tempfile::tempdir().unwrap();
     let config = write_config(
         dir.path(),
@@ -389,7 +411,7 @@ async fn identity_tokens_use_the_oauth2_refresh_grant() {
         .unwrap();
     assert_eq!(resolved.digest.as_str(), digest);
     let seen = fake.requests();
-    assert_eq!(seen.len(), 3, "{:#?}", lines(&seen));
+    assert_eq!(seen.len(), 4, "{:#?}", lines(&seen));
     let form = String::from_utf8(seen[1].body.clone()).unwrap();
     assert!(form.contains("grant_type=refresh_token"), "{form}");
     assert!(form.contains("refresh_token=refresh-456"), "{form}");
@@ -399,4 +421,21 @@ async fn identity_tokens_use_the_oauth2_refresh_grant() {
         "{form}"
     );
     assert_eq!(seen[2].authorization.as_deref(), Some("Bearer access-123"));
+    assert_eq!(seen[3].authorization.as_deref(), Some("Bearer access-123"));
+    // The identity token and the access token are handed over for masking.
+    let revealed = c.revealed().take();
+    for secret in ["refresh-456", "access-123"] {
+        assert!(
+            revealed.contains(&gantry_registry::Secret::Value(secret.to_owned())),
+            "{secret} not revealed: {revealed:?}"
+        );
+    }
+}
+
+fn sha256_hex(bytes: &[u8]) -> String {
+    use sha2::Digest as _;
+    sha2::Sha256::digest(bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
 }

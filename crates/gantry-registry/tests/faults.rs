@@ -155,12 +155,17 @@ async fn gives_up_on_a_persistent_503_as_an_outside_failure() {
     assert_eq!(proxy.requests().len(), 3);
 }
 
+/// A request that timed out is tried twice at most, whatever the policy
+/// allows: a never-answering registry ends the run after two deadlines.
 #[tokio::test]
-async fn a_hanging_registry_times_out_after_the_retries() {
+async fn a_hanging_registry_times_out_after_two_attempts() {
     let proxy = FaultProxy::start(None).unwrap();
     proxy.inject("*", "/", 100, Fault::Hang);
     let client = Client::new(ClientConfig {
-        retry: fast_retry(),
+        retry: RetryPolicy {
+            max_attempts: 5,
+            ..fast_retry()
+        },
         timeout: Duration::from_millis(300),
         ..ClientConfig::default()
     })
@@ -175,7 +180,7 @@ async fn a_hanging_registry_times_out_after_the_retries() {
         matches!(
             err,
             Error::Unreachable {
-                attempts: 3,
+                attempts: 2,
                 timed_out: true,
                 ..
             }
@@ -185,10 +190,56 @@ async fn a_hanging_registry_times_out_after_the_retries() {
     assert!(!err.is_input_error());
     assert!(err.to_string().contains("timed out"), "{err}");
     assert!(
-        elapsed >= Duration::from_millis(900) && elapsed < Duration::from_secs(3),
+        elapsed >= Duration::from_millis(600) && elapsed < Duration::from_secs(2),
         "{elapsed:?}"
     );
-    assert_eq!(proxy.requests().len(), 3);
+    assert_eq!(proxy.requests().len(), 2);
+}
+
+/// A body that never ends stops at the read limit, at once and without a
+/// retry; so does a manifest that is not one.
+#[tokio::test]
+async fn endless_and_wrong_shaped_manifests_are_refused() {
+    use gantry_test_support::hostile::{Behaviour, HostileServer};
+    let endless = HostileServer::start(Behaviour::EndlessBody {
+        content_type: gantry_registry::OCI_MANIFEST.to_owned(),
+    })
+    .unwrap();
+    let client = client(CredentialStore::anonymous());
+    let started = Instant::now();
+    let err = client
+        .resolve(&image(&format!("{}/acme/api:1.0", endless.addr())))
+        .await
+        .unwrap_err();
+    assert!(matches!(err, Error::InvalidResponse { .. }), "{err:?}");
+    assert!(
+        err.to_string().contains("exceeds 4 MiB (read limit)"),
+        "{err}"
+    );
+    assert!(started.elapsed() < Duration::from_secs(5));
+    assert!(endless.bytes_sent() < 256 * 1024 * 1024);
+
+    let proxy = FaultProxy::start(None).unwrap();
+    proxy.inject(
+        "*",
+        "/manifests/",
+        10,
+        Fault::status(200)
+            .header("Content-Type", "application/json")
+            .body(r#"{"hello":"world"}"#),
+    );
+    let err = client
+        .resolve(&image(&format!("{}/acme/api:1.0", proxy.host_port())))
+        .await
+        .unwrap_err();
+    assert!(matches!(err, Error::InvalidResponse { .. }), "{err:?}");
+    assert!(!err.is_input_error());
+    let msg = err.to_string();
+    assert!(
+        msg.contains("not an image manifest or index: unknown media type `application/json`")
+            && msg.contains("acme/api:1.0"),
+        "{msg}"
+    );
 }
 
 #[tokio::test]

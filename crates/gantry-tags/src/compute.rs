@@ -329,6 +329,20 @@ fn parse_semver(text: &str) -> Option<semver::Version> {
     semver::Version::parse(bare).ok()
 }
 
+/// Whether anything [`compute`] renders with these inputs uses the
+/// placeholder `name`: a rule, the flavor, a custom label or annotation.
+/// Tells the caller whether `{{commit_date}}` needs a commit time it has
+/// yet to look up.
+pub fn uses_placeholder(name: &str, rules: &[TagRule], flavor: &Flavor, options: &Options) -> bool {
+    rules.iter().any(|rule| rule.uses_placeholder(name))
+        || flavor.uses_placeholder(name)
+        || options
+            .labels
+            .iter()
+            .chain(options.annotations.iter())
+            .any(|label| label.uses_placeholder(name))
+}
+
 /// Computes version, tags, labels and annotations.
 ///
 /// `rules` are evaluated in priority order (highest first, stable); an
@@ -524,8 +538,8 @@ fn process_rule(
             };
             if let Some(matcher) = matcher {
                 // No match: metadata-action warns and keeps the value.
-                if let Some(group) = matcher.captures(&raw).and_then(|c| c.get(1)) {
-                    raw = group.as_str().to_owned();
+                if let Some(group) = matcher.group(&raw, 1) {
+                    raw = group.to_owned();
                 }
             }
             let raw = raw.replace('/', "-");
@@ -608,20 +622,7 @@ fn process_rule(
             } else {
                 eval.global(value, &rule.source)?
             };
-            let found = if pattern.global {
-                pattern
-                    .regex
-                    .find_iter(&raw)
-                    .nth(*group)
-                    .map(|m| m.as_str().to_owned())
-            } else {
-                pattern
-                    .regex
-                    .captures(&raw)
-                    .and_then(|c| c.get(*group))
-                    .map(|m| m.as_str().to_owned())
-            };
-            let Some(found) = found else {
+            let Some(found) = pattern.group(&raw, *group).map(str::to_owned) else {
                 return Ok(());
             };
             let value = eval.set_value(&found, rule)?;

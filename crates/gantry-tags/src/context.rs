@@ -58,7 +58,8 @@ pub struct Context {
     pub repository: Option<String>,
     /// `GITHUB_SERVER_URL`, default `https://github.com`.
     pub server_url: String,
-    /// When the commit was made (`{{commit_date}}`; falls back to `now`).
+    /// When the commit was made (`{{commit_date}}`; falls back to `now`,
+    /// which the caller should say).
     pub commit_time: Option<Timestamp>,
     /// "Now" (`{{date}}` and the `created` label).
     pub now: Timestamp,
@@ -138,8 +139,9 @@ impl Context {
     ///   `refs/pull/<number>/merge` (metadata-action does the same);
     /// - `DOCKER_METADATA_PR_HEAD_SHA=true` uses the pull request's head SHA;
     /// - the commit time comes from the payload's `commits[]`/`head_commit`
-    ///   entry for the SHA (metadata-action then asks the API; we leave it
-    ///   unset, and `{{commit_date}}` falls back to `now`);
+    ///   entry for the SHA; without one it is left unset, for the caller to
+    ///   ask the GitHub API as metadata-action does (else `{{commit_date}}`
+    ///   falls back to `now`);
     /// - base ref, default branch, PR number and repository name,
     ///   description, URL and licence from the payload.
     pub fn from_github_env(

@@ -17,9 +17,10 @@ pub(crate) fn input_lines(text: &str) -> Vec<&str> {
 
 /// Splits one line into CSV fields.
 ///
-/// Lenient where `csv-parse` is strict (a `"` inside an unquoted field is
-/// kept as a literal character); errors only on an unterminated quote or
-/// text after a closing quote.
+/// Lenient where `csv-parse` is strict (balanced `"` inside an unquoted
+/// field are kept as literal characters); errors on an unterminated quote,
+/// text after a closing quote, or an odd number of `"` inside an unquoted
+/// field (a quote a comma cut in two).
 pub(crate) fn fields(line: &str) -> Result<Vec<String>, String> {
     let mut out = Vec::new();
     let mut chars = line.chars().peekable();
@@ -84,6 +85,15 @@ pub(crate) fn fields(line: &str) -> Result<Vec<String>, String> {
                 }
                 field.push(c);
             }
+            // `value="a,b"`: the quote does not start the field, so the
+            // comma splits it and the value would silently be `"a`. Balanced
+            // quotes inside a field (`{{date "YYYY"}}`) stay as they are.
+            if field.matches('"').count() % 2 == 1 {
+                return Err(format!(
+                    "unbalanced `\"` in `{}` (to keep a comma in a value, quote the whole field: `\"key=a,b\"`)",
+                    field.trim()
+                ));
+            }
             out.push(field);
             if ended {
                 return Ok(out);
@@ -107,6 +117,14 @@ mod tests {
         assert_eq!(fields("a,").unwrap(), vec!["a", ""]);
         assert!(fields(r#""abc"#).is_err());
         assert!(fields(r#""abc"x"#).is_err());
+        // A quote in the middle of a field is kept when balanced, and an
+        // error when a comma cuts it.
+        assert_eq!(
+            fields(r#"type=raw,value={{date "YYYY"}}"#).unwrap(),
+            vec!["type=raw", r#"value={{date "YYYY"}}"#]
+        );
+        let err = fields(r#"type=raw,value="a,b""#).unwrap_err();
+        assert!(err.starts_with(r#"unbalanced `"` in `value="a`"#), "{err}");
     }
 
     #[test]

@@ -40,8 +40,10 @@ pub enum RuleError {
         problem: String,
     },
     /// A custom label or annotation line is malformed.
-    #[error("invalid label `{label}`: {problem}")]
+    #[error("invalid {what} `{label}`: {problem}")]
     Label {
+        /// `label` or `annotation`.
+        what: &'static str,
         /// The line as written.
         label: String,
         /// What is wrong.

@@ -37,7 +37,7 @@
 //! # Where we differ from metadata-action, on purpose
 //!
 //! - **Errors instead of silence.** Unknown placeholders (`{{brnch}}`),
-//!   unknown attributes (`patern=`), unknown `tz=` zones, unsupported regex
+//!   unknown attributes (`patern=`), unknown `tz=` zones, invalid regex
 //!   syntax and a non-integer `priority=` are errors naming the rule line
 //!   when the rules are parsed; metadata-action renders them as empty
 //!   strings or ignores them. `${{ … }}` left unexpanded in a rule is an
@@ -53,11 +53,17 @@
 //!   metadata-action's lowercasing); a name with a tag or digest, or two
 //!   plain names on one line of a multi-line input, is an error.
 //!   Identical `image:tag` references are listed once.
-//! - **`type=match` regexes** are Rust `regex` syntax: the same for
-//!   ordinary patterns, but no look-around or back-references, and `\d`
-//!   also matches non-ASCII digits.
-//! - **Commit date**: without a matching commit in the event payload,
-//!   `{{commit_date}}` uses "now"; metadata-action first asks the GitHub API.
+//! - **Regexes** (`type=match` patterns, `match=`) are JavaScript's, as in
+//!   metadata-action (look-around, back-references, named groups, flags);
+//!   a `match=` without a capture group is an error when the rules are
+//!   parsed (metadata-action fails on it at run time).
+//! - **Labels and annotations** without `key=` are an error
+//!   (metadata-action ignores them).
+//! - **Commit date and repository facts**: this crate does no I/O. When the
+//!   event payload lacks the commit's date or the repository, the caller
+//!   asks the GitHub API, as metadata-action does (gantry-tag does), and
+//!   fills [`Context::commit_time`] and the repository fields;
+//!   [`uses_placeholder`] tells whether the commit date is needed.
 //! - **`w`/`ww` date tokens** are ISO weeks (moment's `en` locale weeks start
 //!   on Sunday).
 
@@ -69,11 +75,12 @@ mod pep440;
 mod rules;
 mod template;
 
-pub use compute::{Metadata, Options, compute};
+pub use compute::{Metadata, Options, compute, uses_placeholder};
 pub use context::{Context, GitFacts, apply_metadata_action_env};
 pub use error::{ComputeError, ContextError, RuleError};
 pub use rules::{
     CustomLabel, DEFAULT_RULES, Flavor, ImageSpec, LatestMode, MatchPattern, RefEvent, RuleKind,
-    ShaFormat, TagRule, parse_flavor, parse_images, parse_labels, parse_tag_rule, parse_tag_rules,
+    ShaFormat, TagRule, parse_annotations, parse_flavor, parse_images, parse_labels,
+    parse_tag_rule, parse_tag_rules,
 };
 pub use template::Template;

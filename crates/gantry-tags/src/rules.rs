@@ -1,8 +1,6 @@
 //! The `tags`, `flavor`, `images` and `labels` inputs (metadata-action's
 //! `src/tag.ts`, `src/flavor.ts`, `src/image.ts`).
 
-use regex::{Regex, RegexBuilder};
-
 use crate::csv::{fields, input_lines};
 use crate::error::RuleError;
 use crate::template::{self, Template};
@@ -27,13 +25,37 @@ pub enum ShaFormat {
     Long,
 }
 
-/// A compiled `pattern=` of `type=match` (`/re/flags` or a bare regex).
+/// A compiled `pattern=` of `type=match` (`/re/flags` or a bare regex),
+/// or a `match=` of `type=semver`/`type=pep440`: JavaScript syntax, as
+/// metadata-action hands both to `RegExp`.
 #[derive(Clone, Debug)]
 pub struct MatchPattern {
-    pub(crate) regex: Regex,
+    pub(crate) regex: regress::Regex,
+    /// The expression without its slashes and flags, for messages.
+    pub(crate) body: String,
     /// JavaScript's `g` flag: `String.match` then returns every full match
     /// instead of the capture groups.
     pub(crate) global: bool,
+}
+
+impl MatchPattern {
+    /// The expression as written, without its slashes and flags.
+    pub fn as_str(&self) -> &str {
+        &self.body
+    }
+
+    /// The text of capture group `group` (0: the whole match) of the first
+    /// match in `text` (with `g`: of the `group`-th match), as JavaScript's
+    /// `text.match(re)[group]`; `None` when nothing matches or the group
+    /// took no part in the match.
+    pub(crate) fn group<'t>(&self, text: &'t str, group: usize) -> Option<&'t str> {
+        let range = if self.global {
+            self.regex.find_iter(text).nth(group).map(|m| m.range())
+        } else {
+            self.regex.find(text).and_then(|m| m.group(group))
+        };
+        range.and_then(|r| text.get(r))
+    }
 }
 
 /// What a rule does; the attributes specific to its type.
@@ -53,7 +75,7 @@ pub enum RuleKind {
         /// `value=` (global expressions); empty: the git tag.
         value: Template,
         /// `match=`: a regex whose group 1 is the version.
-        matcher: Option<Regex>,
+        matcher: Option<MatchPattern>,
     },
     /// `type=match,pattern=…,group=…`.
     Match {
@@ -99,6 +121,23 @@ pub struct TagRule {
 }
 
 impl TagRule {
+    /// Whether any attribute of the rule uses the placeholder `name`
+    /// (`commit_date`, `date`, …).
+    pub fn uses_placeholder(&self, name: &str) -> bool {
+        let own = match &self.kind {
+            RuleKind::Schedule { pattern } => Some(pattern),
+            RuleKind::Version { value, .. }
+            | RuleKind::Match { value, .. }
+            | RuleKind::Raw { value } => Some(value),
+            RuleKind::Edge { .. } | RuleKind::Ref(_) | RuleKind::Sha(_) => None,
+        };
+        own.into_iter()
+            .chain(std::iter::once(&self.enable))
+            .chain(self.prefix.iter())
+            .chain(self.suffix.iter())
+            .any(|template| template.uses(name))
+    }
+
     /// The rule type's name as written in `type=`.
     pub fn type_name(&self) -> &'static str {
         match &self.kind {
@@ -229,14 +268,20 @@ pub fn parse_tag_rule(line: &str) -> Result<TagRule, RuleError> {
                 .map_err(|p| err(format!("`pattern`: {p}")))?;
             let matcher = match get("match") {
                 Some(m) if !m.is_empty() => {
-                    let regex =
-                        Regex::new(m).map_err(|e| err(format!("`match`: invalid regex: {e}")))?;
-                    if regex.captures_len() < 2 {
+                    // `vraw.match(string)`: the whole value is the
+                    // expression, without flags.
+                    let (regex, groups) = compile_regex(m, "")
+                        .map_err(|e| err(format!("`match`: invalid regex `{m}`: {e}")))?;
+                    if groups < 1 {
                         return Err(err(format!(
                             "`match`: regex `{m}` needs a capture group for the version, e.g. `v(\\d.\\d.\\d)$`"
                         )));
                     }
-                    Some(regex)
+                    Some(MatchPattern {
+                        regex,
+                        body: m.to_owned(),
+                        global: false,
+                    })
                 }
                 _ => None,
             };
@@ -351,8 +396,10 @@ pub fn parse_tag_rule(line: &str) -> Result<TagRule, RuleError> {
     })
 }
 
-/// Compiles a `type=match` pattern: `/re/flags` (flags `i m s g`, `u`/`y`
-/// accepted and ignored) or a bare regular expression.
+/// Compiles a `type=match` pattern as metadata-action does: `/re/flags`
+/// (split at the last `/`, `new RegExp(re, flags)`) or a bare expression.
+/// JavaScript's flags: `i m s u v` change the expression, `g` makes
+/// `String.match` list whole matches, `d` and `y` change nothing here.
 fn compile_js_regex(pattern: &str) -> Result<MatchPattern, String> {
     let (body, flags) = match pattern
         .strip_prefix('/')
@@ -361,32 +408,46 @@ fn compile_js_regex(pattern: &str) -> Result<MatchPattern, String> {
         Some((rest, end)) if end > 0 => (&rest[..end], &rest[end + 1..]),
         _ => (pattern, ""),
     };
-    let mut builder = RegexBuilder::new(body);
-    let mut global = false;
+    let mut seen = String::new();
     for flag in flags.chars() {
-        match flag {
-            'i' => {
-                builder.case_insensitive(true);
-            }
-            'm' => {
-                builder.multi_line(true);
-            }
-            's' => {
-                builder.dot_matches_new_line(true);
-            }
-            'g' => global = true,
-            'u' | 'y' | 'd' => {}
-            other => {
-                return Err(format!(
-                    "unknown regex flag `{other}` in `{pattern}` (allowed: g, i, m, s)"
-                ));
-            }
+        if !"dgimsuvy".contains(flag) {
+            return Err(format!(
+                "unknown regex flag `{flag}` in `{pattern}` (allowed: d, g, i, m, s, u, v, y)"
+            ));
         }
+        if seen.contains(flag) {
+            return Err(format!("regex flag `{flag}` given twice in `{pattern}`"));
+        }
+        seen.push(flag);
     }
-    let regex = builder
-        .build()
-        .map_err(|e| format!("invalid or unsupported regex `{body}` (look-around and back-references are not supported): {e}"))?;
-    Ok(MatchPattern { regex, global })
+    if seen.contains('u') && seen.contains('v') {
+        return Err(format!(
+            "regex flags `u` and `v` cannot be combined in `{pattern}`"
+        ));
+    }
+    let regex_flags: String = seen.chars().filter(|f| "imsuv".contains(*f)).collect();
+    let (regex, _) =
+        compile_regex(body, &regex_flags).map_err(|e| format!("invalid regex `{body}`: {e}"))?;
+    Ok(MatchPattern {
+        regex,
+        body: body.to_owned(),
+        global: seen.contains('g'),
+    })
+}
+
+/// Compiles a JavaScript regular expression; also returns how many
+/// capture groups it has.
+fn compile_regex(body: &str, flags: &str) -> Result<(regress::Regex, usize), String> {
+    let regex = regress::Regex::with_flags(body, flags).map_err(|e| e.to_string())?;
+    // regress does not expose the group count: an empty alternative makes
+    // a regex that matches "" with every group of `body` unset, and a match
+    // lists every group. Only reached once `body` compiled on its own, so
+    // the wrapper cannot change how it parses.
+    let groups = regress::Regex::with_flags(&format!("(?:{body})|"), flags)
+        .ok()
+        .and_then(|counter| counter.find(""))
+        .map_or(0, |m| m.captures.len());
+    Ok((regex, groups))
 }
 
 /// `flavor: latest=`.
@@ -419,6 +480,16 @@ pub struct Flavor {
     pub suffix_template: Option<Template>,
     /// `onlatest=true` after `suffix=`.
     pub suffix_latest: bool,
+}
+
+impl Flavor {
+    /// Whether the prefix or suffix uses the placeholder `name`.
+    pub fn uses_placeholder(&self, name: &str) -> bool {
+        self.prefix_template
+            .iter()
+            .chain(self.suffix_template.iter())
+            .any(|template| template.uses(name))
+    }
 }
 
 /// Parses the `flavor` input: `latest=`, `prefix=`, `suffix=`, each
@@ -608,19 +679,51 @@ pub struct CustomLabel {
     pub(crate) template: Template,
 }
 
-/// Parses the `labels` or `annotations` input: `key=value` per line; the
-/// whole line may use global expressions. They override the generated
-/// `org.opencontainers.image.*` values with the same key.
+impl CustomLabel {
+    /// Whether the line uses the placeholder `name`.
+    pub fn uses_placeholder(&self, name: &str) -> bool {
+        self.template.uses(name)
+    }
+}
+
+/// Parses the `labels` input: `key=value` per line; the whole line may
+/// use global expressions. They override the generated
+/// `org.opencontainers.image.*` values with the same key. A line without
+/// `key=` is an error (metadata-action ignores it).
 pub fn parse_labels(text: &str) -> Result<Vec<CustomLabel>, RuleError> {
+    parse_key_values(text, "label")
+}
+
+/// Parses the `annotations` input, as [`parse_labels`].
+pub fn parse_annotations(text: &str) -> Result<Vec<CustomLabel>, RuleError> {
+    parse_key_values(text, "annotation")
+}
+
+fn parse_key_values(text: &str, what: &'static str) -> Result<Vec<CustomLabel>, RuleError> {
     input_lines(text)
         .into_iter()
         .map(|line| {
             let err = |problem: String| RuleError::Label {
+                what,
                 label: line.to_owned(),
                 problem,
             };
             let template = Template::parse(line, template::GLOBAL).map_err(err)?;
             template::check_date_helpers(&template).map_err(err)?;
+            // Rendered placeholders are HTML-escaped (`=` → `&#x3D;`): only
+            // the line's own text can hold the `=`.
+            let has_equals = template
+                .segments
+                .iter()
+                .any(|segment| matches!(segment, template::Segment::Text(t) if t.contains('=')));
+            if !has_equals {
+                return Err(err(
+                    "expected `key=value` (e.g. `org.opencontainers.image.vendor=Acme`)".to_owned(),
+                ));
+            }
+            if line.trim_start().starts_with('=') {
+                return Err(err("the key before `=` is empty".to_owned()));
+            }
             Ok(CustomLabel {
                 source: line.to_owned(),
                 template,
@@ -677,7 +780,12 @@ mod tests {
         assert!(
             msg("type=match,pattern=v(.*),group=x").contains("`group`: `x` is not a group number")
         );
-        assert!(msg("type=match,pattern=(?<=v)1").contains("invalid or unsupported regex"));
+        assert!(msg("type=match,pattern=v(").contains("`pattern`: invalid regex `v(`"));
+        assert!(
+            msg("type=semver,pattern={{version}},match=v(\\d")
+                .contains("`match`: invalid regex `v(\\d`")
+        );
+        assert!(msg("type=match,pattern=/v(.*)/gg").contains("flag `g` given twice"));
         assert!(msg("type=match,pattern=/v(.*)/q").contains("unknown regex flag `q`"));
         assert!(msg("type=ref").contains("missing `event`"));
         assert!(msg("type=ref,event=push").contains("invalid event `push`"));
@@ -710,7 +818,66 @@ mod tests {
         let RuleKind::Match { pattern, .. } = &rules[0].kind else {
             panic!("not a match rule")
         };
-        assert_eq!(pattern.regex.as_str(), r"\d{1,3}");
+        assert_eq!(pattern.body, r"\d{1,3}");
+    }
+
+    #[test]
+    fn javascript_regex_syntax() {
+        let group = |rule: &str, text: &str| {
+            let rules = parse_tag_rules(rule).unwrap();
+            match &rules[0].kind {
+                RuleKind::Match { pattern, group, .. } => {
+                    pattern.group(text, *group).map(str::to_owned)
+                }
+                RuleKind::Version {
+                    matcher: Some(m), ..
+                } => m.group(text, 1).map(str::to_owned),
+                _ => panic!("no regex in {rule}"),
+            }
+        };
+        let cases: &[(&str, &str, Option<&str>)] = &[
+            // Look-behind and look-ahead.
+            (
+                "type=match,pattern=(?<=v)\\d+(?=-),group=0",
+                "v12-rc",
+                Some("12"),
+            ),
+            // A back-reference.
+            (
+                "type=match,pattern=(\\d)\\1(\\d),group=2",
+                "v1.335",
+                Some("5"),
+            ),
+            // A named group and its back-reference.
+            (
+                "type=match,pattern=(?<n>x)\\k<n>,group=1",
+                "axxb",
+                Some("x"),
+            ),
+            // `\\d` is ASCII only, as in JavaScript.
+            ("type=match,pattern=\\d+,group=0", "v\u{0663}7", Some("7")),
+            // Flags.
+            ("type=match,pattern=/V(\\d)/i,group=1", "v4", Some("4")),
+            ("type=match,pattern=/\\d/g,group=1", "a1b2c3", Some("2")),
+            ("type=match,pattern=/\\d/g,group=3", "a1b2c3", None),
+            // A group that took no part in the match.
+            ("type=match,pattern=(a)|(b),group=1", "b", None),
+            (
+                "type=semver,pattern={{version}},match=^(?!old-)\\w+-(\\d.\\d.\\d)$",
+                "api-1.2.3",
+                Some("1.2.3"),
+            ),
+            (
+                "type=semver,pattern={{version}},match=^(?!old-)\\w+-(\\d.\\d.\\d)$",
+                "old-1.2.3",
+                None,
+            ),
+        ];
+        for (rule, text, want) in cases {
+            assert_eq!(group(rule, text).as_deref(), *want, "{rule} on {text}");
+        }
+        // Rust-only syntax is not JavaScript.
+        assert!(msg("type=match,pattern=(?i)v1").contains("invalid regex"));
     }
 
     #[test]
@@ -778,5 +945,22 @@ mod tests {
             .is_err()
         );
         assert!(parse_images("a/one,b/two\nc/three").is_err());
+    }
+
+    #[test]
+    fn labels_need_a_key_and_an_equals_sign() {
+        assert_eq!(parse_labels("a=1\nb=\nc={{sha}}").unwrap().len(), 3);
+        assert_eq!(
+            parse_labels("noequals").unwrap_err().to_string(),
+            "invalid label `noequals`: expected `key=value` (e.g. `org.opencontainers.image.vendor=Acme`)"
+        );
+        assert!(
+            parse_annotations("=value")
+                .unwrap_err()
+                .to_string()
+                .starts_with("invalid annotation `=value`: the key before `=` is empty")
+        );
+        // An `=` inside a placeholder is not the line's separator.
+        assert!(parse_labels("{{date 'YYYY=MM'}}").is_err());
     }
 }

@@ -39,6 +39,8 @@
 //! | `{garbage}` | … of a server that answers bytes that are not HTTP |
 //! | `{refused}` | … of a port where nothing listens |
 //! | `{recorder}` | … of a server that answers 404 and fails the case on any write |
+//! | `{not-a-manifest}` | … of a server whose every answer is `200` JSON that is no manifest (`{"hello":"world"}` as an OCI manifest, with a matching digest) |
+//! | `{hang-socket}` | the path of a unix socket that accepts and never answers (`DOCKER_HOST=unix://{hang-socket}`) |
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
@@ -49,7 +51,7 @@ use std::thread;
 use std::time::Duration;
 
 use crate::cli::{RunResult, gantry};
-use crate::hostile::{Behaviour, HostileServer, refused_addr};
+use crate::hostile::{Behaviour, HangingSocket, HostileServer, refused_addr};
 use crate::ports::base64;
 
 /// Credentials every case runs with, in the variables gantry reads them
@@ -248,6 +250,7 @@ const SERVERS: &[&str] = &[
     "garbage",
     "refused",
     "recorder",
+    "not-a-manifest",
 ];
 
 fn run_case(c: &Case) -> Result<(), String> {
@@ -289,6 +292,10 @@ fn run_case(c: &Case) -> Result<(), String> {
                     content_type: "application/vnd.oci.image.manifest.v1+json".into(),
                 },
                 "garbage" => Behaviour::Garbage,
+                "not-a-manifest" => Behaviour::Fixed {
+                    content_type: "application/vnd.oci.image.manifest.v1+json".into(),
+                    body: r#"{"hello":"world"}"#.into(),
+                },
                 _ => Behaviour::Recorder,
             };
             let server = HostileServer::start(behaviour).map_err(|e| format!("{name}: {e}"))?;
@@ -298,6 +305,15 @@ fn run_case(c: &Case) -> Result<(), String> {
         };
         addrs.push((format!("{{{name}}}"), addr));
     }
+    // Outside `{dir}`: the tree must not change, and a socket is no file.
+    let _socket = if mentions("hang-socket") {
+        let path = tmp.path().join("hang.sock");
+        let socket = HangingSocket::start(&path).map_err(|e| format!("hang-socket: {e}"))?;
+        addrs.push(("{hang-socket}".into(), path.display().to_string()));
+        Some(socket)
+    } else {
+        None
+    };
     let fill = |text: &str| {
         addrs
             .iter()

@@ -199,6 +199,9 @@ struct State {
     other_commits: Vec<String>,
     allow_auto_merge: bool,
     max_tree_entries: Option<usize>,
+    /// `description` and `license.spdx_id` of `GET /repos/{o}/{r}`.
+    description: Option<String>,
+    license: Option<String>,
 }
 
 #[derive(Debug)]
@@ -263,6 +266,8 @@ impl FakeGitHub {
                 other_commits: Vec::new(),
                 allow_auto_merge: true,
                 max_tree_entries: None,
+                description: None,
+                license: None,
             }),
             writes: Mutex::new(()),
         });
@@ -344,6 +349,14 @@ impl FakeGitHub {
     /// Whether the repository allows auto-merge (default true).
     pub fn set_allow_auto_merge(&self, allow: bool) {
         lock(&self.shared.state).allow_auto_merge = allow;
+    }
+
+    /// The repository's `description` and licence (`license.spdx_id`, e.g.
+    /// `MIT`) in `GET /repos/{o}/{r}`; both `null` by default.
+    pub fn set_description_and_license(&self, description: Option<&str>, license: Option<&str>) {
+        let mut state = lock(&self.shared.state);
+        state.description = description.map(str::to_owned);
+        state.license = license.map(str::to_owned);
     }
 
     /// Truncate recursive tree listings after `max` entries (GitHub stops
@@ -793,7 +806,16 @@ fn html(shared: &Shared, rest: &str) -> String {
 }
 
 fn repository_json(shared: &Shared) -> Reply {
-    let allow = lock(&shared.state).allow_auto_merge;
+    let (allow, description, license) = {
+        let state = lock(&shared.state);
+        (
+            state.allow_auto_merge,
+            state.description.clone(),
+            state.license.clone(),
+        )
+    };
+    let license = license
+        .map(|spdx| json!({"key": spdx.to_ascii_lowercase(), "name": spdx, "spdx_id": spdx}));
     Reply::json(
         200,
         &json!({
@@ -810,6 +832,8 @@ fn repository_json(shared: &Shared) -> Reply {
             "allow_squash_merge": true,
             "allow_merge_commit": true,
             "allow_rebase_merge": true,
+            "description": description,
+            "license": license,
         }),
     )
 }

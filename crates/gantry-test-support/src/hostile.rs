@@ -34,6 +34,15 @@ pub enum Behaviour {
     /// Answer `404 Not Found` with a JSON body to everything, recording
     /// each request (see [`HostileServer::writes`]).
     Recorder,
+    /// `200 OK` with this `Content-Type` and body to everything, with a
+    /// `Docker-Content-Digest` that matches the body: a registry whose
+    /// "manifest" is well-formed JSON of the wrong shape (or media type).
+    Fixed {
+        /// The `Content-Type` header.
+        content_type: String,
+        /// The body.
+        body: String,
+    },
 }
 
 /// A request a [`Behaviour::Recorder`] saw.
@@ -137,6 +146,57 @@ impl Drop for HostileServer {
     }
 }
 
+/// A unix socket that accepts connections and never answers (a Docker
+/// Engine that hangs: `DOCKER_HOST=unix://PATH`); removed on drop.
+#[derive(Debug)]
+pub struct HangingSocket {
+    path: std::path::PathBuf,
+    stop: Arc<AtomicBool>,
+    accept: Option<JoinHandle<()>>,
+}
+
+impl HangingSocket {
+    /// Listen at `path` (which must not exist).
+    pub fn start(path: &std::path::Path) -> io::Result<HangingSocket> {
+        let listener = std::os::unix::net::UnixListener::bind(path)?;
+        listener.set_nonblocking(true)?;
+        let stop = Arc::new(AtomicBool::new(false));
+        let accept = {
+            let stop = stop.clone();
+            thread::spawn(move || {
+                // Held open, unread and unanswered, until the server stops.
+                let mut held = Vec::new();
+                while !stop.load(Ordering::Relaxed) {
+                    match listener.accept() {
+                        Ok((stream, _)) => held.push(stream),
+                        Err(_) => thread::sleep(POLL),
+                    }
+                }
+            })
+        };
+        Ok(HangingSocket {
+            path: path.to_path_buf(),
+            stop,
+            accept: Some(accept),
+        })
+    }
+
+    /// The socket's path.
+    pub fn path(&self) -> &std::path::Path {
+        &self.path
+    }
+}
+
+impl Drop for HangingSocket {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::Relaxed);
+        if let Some(accept) = self.accept.take() {
+            let _ = accept.join();
+        }
+        let _ = std::fs::remove_file(&self.path);
+    }
+}
+
 /// An address on 127.0.0.1 where nothing listens: connections are refused.
 pub fn refused_addr() -> io::Result<String> {
     // Bind, read the port, close: the port is free again, and nothing in
@@ -203,6 +263,19 @@ fn serve(
             while !stop.load(Ordering::Relaxed) {
                 stream.write_all(&framed)?;
                 bytes_sent.fetch_add(64 * 1024, Ordering::Relaxed);
+            }
+            Ok(())
+        }
+        Behaviour::Fixed { content_type, body } => {
+            let request = read_request(&stream)?;
+            let digest = crate::oci_image::sha256_digest(body.as_bytes());
+            let head = format!(
+                "HTTP/1.1 200 OK\r\nContent-Type: {content_type}\r\nContent-Length: {}\r\nDocker-Content-Digest: {digest}\r\nConnection: close\r\n\r\n",
+                body.len()
+            );
+            stream.write_all(head.as_bytes())?;
+            if request.method != "HEAD" {
+                stream.write_all(body.as_bytes())?;
             }
             Ok(())
         }
@@ -284,6 +357,29 @@ mod tests {
             total += stream.read(&mut buf).unwrap();
         }
         assert!(total >= 4 << 20);
+    }
+
+    #[test]
+    fn a_hanging_socket_accepts_and_never_answers() {
+        let dir = tempfile::tempdir().unwrap();
+        let socket = HangingSocket::start(&dir.path().join("docker.sock")).unwrap();
+        let mut stream = std::os::unix::net::UnixStream::connect(socket.path()).unwrap();
+        stream
+            .set_read_timeout(Some(Duration::from_millis(200)))
+            .unwrap();
+        stream.write_all(b"GET /version HTTP/1.1\r\n\r\n").unwrap();
+        let mut buf = [0u8; 16];
+        let err = stream.read(&mut buf).unwrap_err();
+        assert!(
+            matches!(
+                err.kind(),
+                io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut
+            ),
+            "{err:?}"
+        );
+        let path = socket.path().to_path_buf();
+        drop(socket);
+        assert!(!path.exists());
     }
 
     #[test]
