@@ -196,7 +196,7 @@ fn comment_report(
             f.plan
                 .notes
                 .iter()
-                .map(|note| format!("{}: {note}", f.input.display))
+                .map(|note| format!("{}: {note}", comment_body::code(&f.input.display)))
         })
         .collect();
     findings.extend(missing.iter().map(|u| {

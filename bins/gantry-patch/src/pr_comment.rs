@@ -214,11 +214,12 @@ fn number_from_event(env: &RunnerEnv) -> Result<u64, CliError> {
             "cannot read the event payload GITHUB_EVENT_PATH=`{path}`: {why}; {hint}"
         ))
     };
-    let file = std::fs::File::open(path).map_err(|e| unreadable(e.to_string()))?;
-    let metadata = file.metadata().map_err(|e| unreadable(e.to_string()))?;
+    // Checked before opening: opening a FIFO for reading waits for a writer.
+    let metadata = std::fs::metadata(path).map_err(|e| unreadable(e.to_string()))?;
     if !metadata.is_file() {
         return Err(unreadable("not a regular file".to_owned()));
     }
+    let file = std::fs::File::open(path).map_err(|e| unreadable(e.to_string()))?;
     let mut bytes = Vec::new();
     file.take(MAX_PAYLOAD + 1)
         .read_to_end(&mut bytes)

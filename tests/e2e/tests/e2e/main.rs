@@ -29,6 +29,7 @@ mod installer;
 mod kube_conformance;
 mod patch;
 mod patch_act;
+mod patch_action_script;
 mod patch_pr_comment;
 mod rig;
 mod rollback;

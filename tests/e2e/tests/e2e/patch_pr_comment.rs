@@ -564,3 +564,29 @@ fn pull_request_target_events_name_their_pull_request() {
     assert_eq!(rig.github.comments().len(), 1);
     assert_eq!(rig.github.comments()[0].issue, rig.pr);
 }
+
+#[test]
+fn findings_are_in_the_comment() {
+    let rig = rig();
+    let digest = format!("sha256:{}", "d".repeat(64));
+    let set = format!("ghcr.io/acme/api:2.0.0@{digest}");
+    let (result, _dir) = run(
+        &rig,
+        &[
+            "--set",
+            &set,
+            "--set",
+            "ghcr.io/acme/gone:1.0",
+            "--allow-missing",
+            "--pr-comment-key",
+            "findings",
+        ],
+        &[],
+    );
+    assert_eq!(result.code, Some(0), "{result}");
+    let comments = rig.github.comments();
+    assert_eq!(comments.len(), 1, "{comments:?}");
+    let body = &comments[0].body;
+    assert!(body.contains("**Findings**"), "{body}");
+    insta::assert_snapshot!("pr-comment-findings", filtered(body, &rig));
+}
