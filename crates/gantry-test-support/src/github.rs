@@ -28,7 +28,7 @@
 //!   deployment made with [`FakeGitHub::environment_deployment`];
 //! - issue comments on pull requests: `GET|POST …/issues/{n}/comments`
 //!   (oldest first, paged), `GET|PATCH|DELETE …/issues/comments/{id}`
-//!   ([`comments`]; [`FakeGitHub::open_pull`] opens a pull request to
+//!   ([`FakeComment`]; [`FakeGitHub::open_pull`] opens a pull request to
 //!   comment on, [`FakeGitHub::set_read_only`] refuses every REST write
 //!   with 403 "Resource not accessible by integration", a fork's token);
 //! - `POST /graphql`: `createCommitOnBranch` (`expectedHeadOid`
