@@ -3,8 +3,10 @@
 //! changing only the bytes of the value.
 
 mod audit;
+mod comment_body;
 mod list;
 mod patch;
+mod pr_comment;
 mod report;
 
 use std::process::ExitCode;
@@ -19,6 +21,7 @@ Examples:
   gantry-patch --set ghcr.io/acme/api:1.2.3 --set nginx=nginx:1.27@sha256:… deploy/ charts/values.yaml
   gantry-patch --dry-run --set ghcr.io/acme/api:1.2.3 deploy/      # print a diff, write nothing
   gantry-patch --check --set ghcr.io/acme/api:1.2.3 deploy/        # exit 1 if anything would change
+  gantry-patch --dry-run --pr-comment --set ghcr.io/acme/api:1.2.3 deploy/
   gantry-patch --target 'app.image' --set ghcr.io/acme/api:1.2.3 values.yaml
   gantry-patch list deploy/
   gantry-patch audit --require-digest deploy/

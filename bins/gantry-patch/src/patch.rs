@@ -9,7 +9,13 @@ use gantry_manifest::{FileOptions, Update};
 use gantry_runner::{Printer, Summary};
 use serde_json::json;
 
+use crate::comment_body::{self, Report};
+use crate::pr_comment::PrCommentArgs;
 use crate::report;
+
+/// The most of the diff the step summary shows: GitHub drops a step
+/// summary over 1 MiB whole, and a character is up to 4 bytes.
+const MAX_SUMMARY_DIFF: usize = 200_000;
 
 #[derive(Debug, clap::Args)]
 pub(crate) struct PatchArgs {
@@ -57,6 +63,9 @@ pub(crate) struct PatchArgs {
     /// an error: a typo in NAME must not pass a pipeline).
     #[arg(long, env = env_vars::GANTRY_ALLOW_MISSING, action = clap::ArgAction::SetTrue, value_parser = clap::builder::FalseyValueParser::new())]
     allow_missing: bool,
+
+    #[command(flatten)]
+    comment: PrCommentArgs,
 }
 
 pub(crate) fn run(args: &PatchArgs, printer: &mut Printer) -> Result<ExitStatus, CliError> {
@@ -82,6 +91,7 @@ pub(crate) fn run(args: &PatchArgs, printer: &mut Printer) -> Result<ExitStatus,
             "--dry-run and --check exclude each other: --dry-run shows the diff and succeeds, --check fails when anything would change"
         )));
     }
+    let comment = args.comment.settings(args.dry_run, printer)?;
     let targets = report::targets(&args.targets)?;
     let inputs = report::inputs(&report::paths(&args.paths, args.paths_env.as_deref()))?;
     let options = FileOptions {
@@ -126,7 +136,11 @@ pub(crate) fn run(args: &PatchArgs, printer: &mut Printer) -> Result<ExitStatus,
     } else {
         0
     };
-    report_result(printer, args, &plan, &updates, &diff, written)?;
+    let headline = report_result(printer, args, &plan, &updates, &diff, written)?;
+    if let Some(comment) = comment {
+        let report = comment_report(&plan, &updates, &missing, diff, headline);
+        comment.post(&report, printer)?;
+    }
     if args.check && plan.changed() {
         let count: usize = plan.files.iter().map(|f| f.plan.changes.len()).sum();
         printer.error(
@@ -151,6 +165,57 @@ fn diff_of(plan: &TreePlan) -> String {
         .collect()
 }
 
+/// What the pull request comment says: the images and files that would
+/// change, the diff, the notes and the images found nowhere.
+fn comment_report(
+    plan: &TreePlan,
+    updates: &[Update],
+    missing: &[&Update],
+    diff: String,
+    headline: String,
+) -> Report {
+    let mut images: Vec<(String, String)> = Vec::new();
+    let mut files = Vec::new();
+    for file in plan.files.iter().filter(|f| f.plan.output.is_some()) {
+        files.push((file.input.display.clone(), file.plan.changes.len()));
+        for change in &file.plan.changes {
+            let new = updates
+                .iter()
+                .find(|u| u.spec == change.update)
+                .map_or_else(|| change.new.clone(), |u| u.new.to_string());
+            let pair = (change.image.clone(), new);
+            if !images.contains(&pair) {
+                images.push(pair);
+            }
+        }
+    }
+    let mut findings: Vec<String> = plan
+        .files
+        .iter()
+        .flat_map(|f| {
+            f.plan
+                .notes
+                .iter()
+                .map(|note| format!("{}: {note}", comment_body::code(&f.input.display)))
+        })
+        .collect();
+    findings.extend(missing.iter().map(|u| {
+        format!(
+            "no reference to `{}` found in {} file(s)",
+            u.name, plan.read
+        )
+    }));
+    Report {
+        headline,
+        images,
+        files,
+        diff,
+        findings,
+    }
+}
+
+/// Print the result, set the outputs, write the step summary; the
+/// one-line result.
 fn report_result(
     printer: &mut Printer,
     args: &PatchArgs,
@@ -158,7 +223,7 @@ fn report_result(
     updates: &[Update],
     diff: &str,
     written: usize,
-) -> Result<(), CliError> {
+) -> Result<String, CliError> {
     let changes: Vec<serde_json::Value> = plan
         .files
         .iter()
@@ -278,10 +343,24 @@ fn report_result(
             })
             .collect();
         summary.table(&["file", "path", "old", "new"], &rows);
-        summary.details("diff", &format!("\n```diff\n{diff}```\n"));
+        summary.details("diff", &summary_diff(diff));
     }
     printer.summary(&summary)?;
-    Ok(())
+    Ok(summary_line)
+}
+
+/// The diff as a fenced block no line of it can close, cut to what a step
+/// summary holds.
+fn summary_diff(diff: &str) -> String {
+    let (shown, cut) = comment_body::cut_lines(diff, MAX_SUMMARY_DIFF);
+    let mut block = Summary::new();
+    block.code_block("diff", shown);
+    if cut > 0 {
+        block.paragraph(&format!(
+            "The diff is cut here: {cut} more line(s), more than a step summary holds; the step's `diff` output has all of it."
+        ));
+    }
+    format!("\n{}", block.as_str())
 }
 
 fn shown(value: &str) -> &str {

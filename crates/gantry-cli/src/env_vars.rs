@@ -271,3 +271,11 @@ pub const GANTRY_CLOUD_RUN_TIMEOUT: &str = "GANTRY_CLOUD_RUN_TIMEOUT";
 // Deadlines (docs/cli.md, "Deadlines and read limits").
 /// Deadline of each Docker Engine API request (gantry-tag push --local).
 pub const GANTRY_DOCKER_TIMEOUT: &str = "GANTRY_DOCKER_TIMEOUT";
+
+// gantry-patch --dry-run --pr-comment (issue 13).
+/// Post the dry run as one pull request comment that later runs update.
+pub const GANTRY_PR_COMMENT: &str = "GANTRY_PR_COMMENT";
+/// Which pull request comment --pr-comment keeps (default: GITHUB_JOB).
+pub const GANTRY_PR_COMMENT_KEY: &str = "GANTRY_PR_COMMENT_KEY";
+/// The pull request --pr-comment comments on (default: the event payload's).
+pub const GANTRY_PR: &str = "GANTRY_PR";

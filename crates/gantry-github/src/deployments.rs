@@ -144,15 +144,25 @@ pub const MAX_PER_PAGE: u32 = 100;
 /// The page `rel="next"` points at in a `Link` header
 /// (`<https://…?page=2>; rel="next", <https://…?page=5>; rel="last"`).
 pub fn next_page(link: &str) -> Option<u32> {
+    page_of_rel(link, "next")
+}
+
+/// The page `rel="last"` points at in a `Link` header (GitHub sends it on
+/// every page but the last of a list with more than one page).
+pub fn last_page(link: &str) -> Option<u32> {
+    page_of_rel(link, "last")
+}
+
+fn page_of_rel(link: &str, rel: &str) -> Option<u32> {
     link.split(',').find_map(|part| {
         let (target, params) = part.trim().split_once(';')?;
-        let is_next = params.split(';').any(|p| {
+        let is_rel = params.split(';').any(|p| {
             p.trim()
                 .strip_prefix("rel=")
                 .map(|r| r.trim_matches('"'))
-                .is_some_and(|r| r.split_whitespace().any(|r| r == "next"))
+                .is_some_and(|r| r.split_whitespace().any(|r| r == rel))
         });
-        if !is_next {
+        if !is_rel {
             return None;
         }
         let target = target.trim().strip_prefix('<')?.strip_suffix('>')?;
@@ -349,6 +359,8 @@ mod tests {
         for (link, want) in table {
             assert_eq!(next_page(link), *want, "{link}");
         }
+        assert_eq!(last_page(table[0].0), Some(5));
+        assert_eq!(last_page(table[1].0), None);
     }
 
     #[test]

@@ -12,6 +12,10 @@
 //! - Pull requests: find the open one for a head, create, update, labels,
 //!   requested reviewers, GraphQL `enablePullRequestAutoMerge`.
 //!
+//! - Issue comments: list (paged; a bounded search by content, the
+//!   newest pages first), create, update, for the one pull-request comment
+//!   `gantry-patch --pr-comment` keeps up to date.
+//!
 //! - Deployments and deployment statuses, for gantry-canary's progress and
 //!   decision on the environment page; listing them (paged, newest first)
 //!   to find the deployment a job's `environment:` created.
@@ -25,6 +29,7 @@
 //! sensitive); it is never in a URL, a log line or an error.
 
 mod client;
+mod comments;
 mod deployments;
 mod endpoints;
 mod error;
@@ -32,11 +37,16 @@ mod repository;
 mod retry;
 
 pub use client::{Config, DEFAULT_API_URL, DEFAULT_TIMEOUT, GitHub, MAX_BODY, graphql_url_for};
+pub use comments::{
+    CommentPage, CommentSearch, IssueComment, MAX_COMMENT_BODY, SearchLimits, Stopped, newest_pages,
+};
 pub use deployments::{
     Deployment, DeploymentState, DeploymentStatus, MAX_DESCRIPTION, NewDeployment,
     NewDeploymentStatus, truncate_description,
 };
-pub use deployments::{DeploymentFilter, ListPage, MAX_PER_PAGE, links_to_run, next_page};
+pub use deployments::{
+    DeploymentFilter, ListPage, MAX_PER_PAGE, last_page, links_to_run, next_page,
+};
 pub use endpoints::{
     AutoMerge, CommitOnBranch, CommitOutcome, GitCommit, Label, MergeMethod, NewPull, PullRef,
     PullRequest, Team, Tree, TreeEntry, User, split_message,

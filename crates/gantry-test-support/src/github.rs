@@ -26,6 +26,11 @@
 //!   at most 100) and `page`, and a `Link` header (`rel="next"`, `"last"`,
 //!   `"first"`, `"prev"`) as GitHub sends; a job's `environment:`
 //!   deployment made with [`FakeGitHub::environment_deployment`];
+//! - issue comments on pull requests: `GET|POST …/issues/{n}/comments`
+//!   (oldest first, paged), `GET|PATCH|DELETE …/issues/comments/{id}`
+//!   ([`FakeComment`]; [`FakeGitHub::open_pull`] opens a pull request to
+//!   comment on, [`FakeGitHub::set_read_only`] refuses every REST write
+//!   with 403 "Resource not accessible by integration", a fork's token);
 //! - `POST /graphql`: `createCommitOnBranch` (`expectedHeadOid`
 //!   compare-and-swap; a stale head is HTTP 200 with an error of type
 //!   `STALE_DATA`, as GitHub answers) and `enablePullRequestAutoMerge`.
@@ -68,6 +73,9 @@ use crate::fault_server::Fault;
 use crate::git_daemon::git_command;
 use crate::ports::base64;
 use crate::tools::{Result, RigError};
+
+mod comments;
+pub use comments::FakeComment;
 
 const DOCS: &str = "https://docs.github.com/rest";
 
@@ -202,6 +210,12 @@ struct State {
     /// `description` and `license.spdx_id` of `GET /repos/{o}/{r}`.
     description: Option<String>,
     license: Option<String>,
+    /// Issue comments, oldest first.
+    comments: Vec<FakeComment>,
+    /// Comments made so far (ids are never reused).
+    next_comment: u64,
+    /// Every REST write answered 403 (a fork's read-only token).
+    read_only: bool,
 }
 
 #[derive(Debug)]
@@ -268,6 +282,9 @@ impl FakeGitHub {
                 max_tree_entries: None,
                 description: None,
                 license: None,
+                comments: Vec::new(),
+                next_comment: 0,
+                read_only: false,
             }),
             writes: Mutex::new(()),
         });
@@ -615,6 +632,9 @@ fn route(shared: &Shared, request: &Request) -> Reply {
     if !owner.eq_ignore_ascii_case(&shared.owner) || !name.eq_ignore_ascii_case(&shared.name) {
         return Reply::not_found();
     }
+    if !matches!(method, "GET" | "HEAD") && lock(&shared.state).read_only {
+        return comments::refused_write();
+    }
     let result = match (method, rest) {
         ("GET", []) => Ok(repository_json(shared)),
         ("GET", ["git", "ref", "heads", branch @ ..]) if !branch.is_empty() => {
@@ -640,6 +660,11 @@ fn route(shared: &Shared, request: &Request) -> Reply {
             Ok(Reply::json(200, &labels_json(&p.labels)))
         }),
         ("POST", ["issues", n, "labels"]) => add_labels(shared, n, &body),
+        ("GET", ["issues", "comments", id]) => comments::get(shared, id),
+        ("PATCH", ["issues", "comments", id]) => comments::update(shared, id, &body),
+        ("DELETE", ["issues", "comments", id]) => comments::delete(shared, id),
+        ("GET", ["issues", n, "comments"]) => comments::list(shared, n, &query),
+        ("POST", ["issues", n, "comments"]) => comments::create(shared, n, &body),
         ("POST", ["deployments"]) => create_deployment(shared, &body),
         ("POST", ["deployments", id, "statuses"]) => create_deployment_status(shared, id, &body),
         ("GET", ["deployments", id, "statuses"]) => list_deployment_statuses(shared, id, &query),

@@ -424,3 +424,116 @@ fn paths_that_are_not_files_or_lead_out() {
     ];
     assert!(run_table(cases) >= 15);
 }
+
+/// `gantry-patch --dry-run --pr-comment --set SET deploy.yaml` on a tree
+/// holding a Pod, for pull request 7 of `acme/web` (the decoy GITHUB_TOKEN
+/// is the token), with `extra` flags.
+fn comment_case(name: &str, extra: &[&str]) -> Case {
+    let mut all = vec!["--dry-run", "--pr-comment", "--set", SET];
+    all.extend_from_slice(extra);
+    all.push("deploy.yaml");
+    case(name, BIN, all)
+        .file("deploy.yaml", POD)
+        .env("GITHUB_REPOSITORY", "acme/web")
+}
+
+/// The same against a hostile GitHub API at `server` (`{hang}`, …), with
+/// one-second deadlines: the dry run stands (exit 0), a warning names the
+/// server.
+fn comment_server_case(name: &str, server: &str) -> Case {
+    comment_case(name, &["--pr", "7", "--github-timeout", "1s"])
+        .env("GITHUB_API_URL", &format!("http://{server}"))
+        .exit(0)
+        .names("the pull request comment was not posted (the dry run's result stands)")
+        .names(server)
+}
+
+#[test]
+fn pull_request_comment_settings_and_servers() {
+    let cases = vec![
+        flag_case(
+            "pr-comment-without-dry-run",
+            &["--set", SET, "--pr-comment"],
+        )
+        .names("--pr-comment goes with --dry-run"),
+        flag_case(
+            "pr-comment-with-check",
+            &["--set", SET, "--check", "--pr-comment", "--pr", "7"],
+        )
+        .env("GITHUB_REPOSITORY", "acme/web")
+        .names("--pr-comment goes with --dry-run"),
+        flag_case(
+            "pr-without-pr-comment",
+            &["--set", SET, "--dry-run", "--pr", "7"],
+        )
+        .names("--pr goes with --pr-comment"),
+        flag_case(
+            "pr-comment-key-without-pr-comment",
+            &["--set", SET, "--dry-run", "--pr-comment-key", "x"],
+        )
+        .names("--pr-comment-key goes with --pr-comment"),
+        flag_case(
+            "github-timeout-zero",
+            &["--set", SET, "--github-timeout", "0s"],
+        )
+        .names("invalid --github-timeout `0s`: must be more than zero"),
+        comment_case("pr-comment-no-event", &[]).names("GITHUB_EVENT_PATH is not set"),
+        comment_case("pr-comment-push-event", &[])
+            .env("GITHUB_EVENT_NAME", "push")
+            .names("(GITHUB_EVENT_NAME) is `push`"),
+        comment_case("pr-comment-payload-missing", &[])
+            .env("GITHUB_EVENT_PATH", "{dir}/nope.json")
+            .names("GITHUB_EVENT_PATH=`{dir}/nope.json`"),
+        comment_case("pr-comment-payload-fifo", &[])
+            .env("GITHUB_EVENT_PATH", "{dir}/event.json")
+            .setup(|d| mkfifo(&d.join("event.json")))
+            .timeout(std::time::Duration::from_secs(10))
+            .names("not a regular file"),
+        comment_case("pr-comment-payload-garbage", &[])
+            .env("GITHUB_EVENT_PATH", "{dir}/event.json")
+            .file("event.json", "{\"pull_request\": ")
+            .names("not JSON"),
+        comment_case("pr-comment-payload-no-pull-request", &[])
+            .env("GITHUB_EVENT_NAME", "pull_request")
+            .env("GITHUB_EVENT_PATH", "{dir}/event.json")
+            .file("event.json", r#"{"pull_request": {"number": "7"}}"#)
+            .names("has no pull_request.number"),
+        comment_case("pr-comment-pr-not-a-number", &["--pr", "#7"]).names("invalid --pr `#7`"),
+        comment_case("pr-comment-pr-zero", &["--pr", "0"]).names("invalid --pr `0`"),
+        comment_case("pr-comment-no-repository", &["--pr", "7"])
+            .env_remove("GITHUB_REPOSITORY")
+            .names("set GITHUB_REPOSITORY"),
+        comment_case("pr-comment-bad-repository", &["--pr", "7"])
+            .env("GITHUB_REPOSITORY", "acme/web/extra")
+            .names("invalid GITHUB_REPOSITORY"),
+        comment_case("pr-comment-no-token", &["--pr", "7"])
+            .env_remove("GITHUB_TOKEN")
+            .names("needs a token: set GITHUB_TOKEN"),
+        comment_case(
+            "pr-comment-bad-key",
+            &["--pr", "7", "--pr-comment-key", "a -->"],
+        )
+        .names("invalid --pr-comment-key `a -->`"),
+        comment_case("pr-comment-bad-job-name", &["--pr", "7"])
+            .env("GITHUB_JOB", "my job")
+            .names("invalid GITHUB_JOB `my job`"),
+        comment_case("pr-comment-api-url-with-token", &["--pr", "7"])
+            .env(
+                "GITHUB_API_URL",
+                "https://x-access-token:ghp_corpusUrlToken9f3e@api.github.com",
+            )
+            .secret("ghp_corpusUrlToken9f3e")
+            .names("invalid GITHUB_API_URL"),
+        comment_server_case("pr-comment-github-hangs", "{hang}"),
+        comment_server_case("pr-comment-github-refused", "{refused}"),
+        comment_server_case("pr-comment-github-garbage", "{garbage}"),
+        comment_server_case("pr-comment-github-endless", "{endless}").names("read limit"),
+        // 404 to every GET, and any write would fail the case: a token
+        // that cannot see the comments is a notice, nothing is sent.
+        comment_case("pr-comment-github-not-found", &["--pr", "7"])
+            .env("GITHUB_API_URL", "http://{recorder}")
+            .exit(0)
+            .names("the pull request comment was skipped: the token cannot write to pull requests"),
+    ];
+    assert!(run_table(cases) >= 24);
+}

@@ -29,6 +29,8 @@ mod installer;
 mod kube_conformance;
 mod patch;
 mod patch_act;
+mod patch_action_script;
+mod patch_pr_comment;
 mod rig;
 mod rollback;
 mod rollback_act;
