@@ -19,6 +19,10 @@ source scripts/toolchain.sh
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
+step "0. Install what the demo runs for real (a registry, git, act), as make test does"
+bash tests/rig/install.sh
+export PATH="$root/.rig/venv/bin:$PATH"
+
 step "1. Build the five gantry binaries"
 cargo build --workspace --bins --locked --quiet
 ls -1 target/debug/gantry-{tag,patch,gitops,canary,rollback}
@@ -92,6 +96,7 @@ YAML
   date >"$work/image/hello"
   printf 'FROM scratch\nCOPY hello /hello\n' >"$work/image/Dockerfile"
   DOCKER_BUILDKIT=0 docker build -q -t gantry-demo:build "$work/image" >/dev/null 2>&1
+  port_registry=$port
   repo="127.0.0.1:$port/acme/demo"
   show gantry-tag push --local gantry-demo:build --targets "$repo:build-1"
   show gantry-tag push --source "$repo:build-1" --images "$repo" --context flags --event push \
@@ -188,8 +193,54 @@ echo "run it again: already there"
 show gantry-rollback run --target "$work/rollback.yaml"
 show git --git-dir "$work/deploy.git" log --format='%h %s' -4
 
+step "12. A whole pipeline under act: examples/argocd-services on a push to main"
+ran_example=0
+if [ "$pushed" = 1 ] && command -v act >/dev/null; then
+  # The GitOps repository the example deploys to: Helm values per environment.
+  gitops="$work/gitops"
+  mkdir -p "$gitops/.gantry" "$gitops/envs"/{dev,staging,production}
+  printf 'environments:\n  dev: {branch: main, paths: [envs/dev]}\n  staging: {branch: main, paths: [envs/staging]}\n  production: {branch: main, paths: [envs/production]}\n' >"$gitops/.gantry/environments.yaml"
+  for env in dev staging production; do
+    for service in cart catalog; do
+      printf 'image:\n  repository: 127.0.0.1:%s/acme/%s\n  tag: sha-0000000 # set by CI\n' "$port_registry" "$service" >"$gitops/envs/$env/$service.yaml"
+    done
+  done
+  git -C "$gitops" init -q -b main
+  git -C "$gitops" add -A
+  git -C "$gitops" -c user.name=demo -c user.email=demo@example.com commit -q -m "the GitOps repository"
+  git clone -q --bare "$gitops" "$work/gitops.git"
+  example="$work/example"
+  cargo build -q -p gantry-test-support --bin act-example
+  mapfile -t stand_ins < <(target/debug/act-example argocd-services "$root/target/debug" "$example" \
+    "ghcr.io/acme=127.0.0.1:$port_registry/acme" "https://github.com/acme/gitops.git=file://$work/gitops.git")
+  git -C "$example" init -q -b main
+  git -C "$example" add -A
+  git -C "$example" -c user.name=demo -c user.email=demo@example.com commit -q -m "the team's repository"
+  mkdir -p "$work/act-home"
+  echo "-P ubuntu-latest=-self-hosted" >"$work/act-home/.actrc"
+  echo "the example's ci.yml: find the services, test and build each, push their images, deploy them all to dev"
+  act_status=0
+  (cd "$example" && HOME="$work/act-home" act push -W .github/workflows/ci.yml \
+    -P ubuntu-latest=-self-hosted --no-cache-server --action-offline-mode --pull=false \
+    "${stand_ins[@]}" </dev/null >"$work/act.log" 2>&1) || act_status=$?
+  # The jobs and their results; the whole log is kept on failure.
+  grep -E '🏁|deploy\(dev\)' "$work/act.log" || true
+  if [ "$act_status" != 0 ]; then
+    tail -n 60 "$work/act.log"
+    echo "act failed (exit $act_status)" >&2
+    exit 1
+  fi
+  show git --git-dir "$work/gitops.git" log --format='%h %s' -3
+  show git --git-dir "$work/gitops.git" show main:envs/dev/cart.yaml
+  ran_example=1
+else
+  echo "skipped: needs the registry of step 7 and act (tests/rig/install.sh)"
+fi
+
 registry_note="pushed a local image and retagged it in a real registry without pulling"
 [ "$pushed" = 1 ] || registry_note="registry steps skipped"
 canary_note="watched a canary through traffic steps (promote, then rollback)"
 [ "$served" = 1 ] || canary_note="canary step skipped"
-step "Done: built 5 binaries, installed them through install/install.sh, inspected references, wrote Actions outputs and a summary, rejected bad input with exit code 2, computed tags ($registry_note), patched manifests, committed and reverted through GitOps, $canary_note, and rolled back in one idempotent command."
+example_note="ran pipeline 5 under act through the reusable workflows"
+[ "$ran_example" = 1 ] || example_note="example pipeline skipped"
+step "Done: built 5 binaries, installed them through install/install.sh, inspected references, wrote Actions outputs and a summary, rejected bad input with exit code 2, computed tags ($registry_note), patched manifests, committed and reverted through GitOps, $canary_note, rolled back in one idempotent command, and $example_note."

@@ -40,11 +40,14 @@ cargo test --workspace --doc --locked 2>&1 | tee -a "$log"
 section "shellcheck"
 shellcheck -x install/*.sh actions/*.sh actions/*/*.sh tests/rig/*.sh scripts/*.sh bench/*.sh bench/*/*.sh .ci/run
 
-section "actionlint .github/workflows"
+section "actionlint .github/workflows examples/"
 actionlint
+actionlint examples/*/.github/workflows/*.yml
 
-section "zizmor action.yml actions/ .github/workflows/"
-zizmor --offline --no-progress action.yml actions/ .github/workflows/
+section "zizmor action.yml actions/ .github/workflows/ examples/ (default and pedantic)"
+for persona in regular pedantic; do
+  zizmor --offline --no-progress --persona="$persona" action.yml actions/ .github/workflows/ examples/
+done
 
 # One closing line for every runner above: nextest's summary plus the
 # libtest "test result" lines (doc tests, or everything without nextest).

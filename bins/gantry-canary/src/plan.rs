@@ -58,11 +58,25 @@ impl AnalysisArgs {
     /// Check the spec and every flag, and build the plan. Secrets are
     /// masked before anything can print them.
     pub(crate) fn plan(&self, printer: &mut Printer) -> Result<Plan, CliError> {
-        let spec = match &self.spec {
+        let mut spec = match &self.spec {
             Some(path) => gantry_spec::load::<CanarySpec>(path, &|name| std::env::var(name).ok())
                 .map_err(|e| CliError::usage(anyhow::Error::new(e)))?,
             None => CanarySpec::default(),
         };
+        // --prometheus (and its token) is the spec's server too, as every
+        // flag overrides the spec: one spec serves environments whose
+        // Prometheus only the workflow knows.
+        if let Some(url) = &self.prometheus {
+            let old = spec.prometheus.take();
+            spec.prometheus = Some(spec::PrometheusSpec {
+                url: url.clone(),
+                token: self
+                    .prometheus_token
+                    .clone()
+                    .or_else(|| old.as_ref().and_then(|o| o.token.clone())),
+                timeout: old.and_then(|o| o.timeout),
+            });
+        }
         let file = self.spec.as_deref().unwrap_or(Path::new("spec"));
         let from_spec = SpecFile(file);
         mask_spec_secrets(&spec, printer)?;

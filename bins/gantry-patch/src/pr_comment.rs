@@ -140,7 +140,11 @@ impl PrCommentArgs {
             })?,
             None => number_from_event(&env)?,
         };
-        let repository = given(None, &env, "GITHUB_REPOSITORY").ok_or_else(|| {
+        // GANTRY_GITHUB_* first, as in gantry-gitops and gantry-canary: the
+        // runner's own GITHUB_* cannot be changed by a step.
+        let repository = given(None, &env, env_vars::GANTRY_GITHUB_REPOSITORY)
+            .or_else(|| given(None, &env, "GITHUB_REPOSITORY"))
+            .ok_or_else(|| {
             usage("--pr-comment needs the repository: set GITHUB_REPOSITORY (OWNER/NAME; GitHub Actions sets it)".to_owned())
         })?;
         let repository = Repository::parse(repository)
@@ -162,7 +166,9 @@ impl PrCommentArgs {
                 key.1, key.0
             )));
         }
-        let api_url = given(None, &env, "GITHUB_API_URL").unwrap_or(gantry_github::DEFAULT_API_URL);
+        let api_url = given(None, &env, env_vars::GANTRY_GITHUB_API_URL)
+            .or_else(|| given(None, &env, "GITHUB_API_URL"))
+            .unwrap_or(gantry_github::DEFAULT_API_URL);
         let mut config = Config::new(api_url, token);
         config.timeout = timeout;
         config.retry = retry_policy(timeout);

@@ -59,6 +59,15 @@ impl ActWorkspace {
         Ok(Self { dir })
     }
 
+    /// Commit everything now and return the commit's SHA: the `GITHUB_SHA`
+    /// of the next run when nothing is added in between.
+    pub fn commit(&self) -> Result<String> {
+        commit_workspace(self.path())?;
+        Ok(git_daemon::git(self.path(), &["rev-parse", "HEAD"])?
+            .trim()
+            .to_owned())
+    }
+
     /// The workspace directory.
     pub fn path(&self) -> &Path {
         self.dir.path()
@@ -122,11 +131,14 @@ fn copy_recursively(from: &Path, to: &Path) -> Result<()> {
 #[derive(Debug)]
 pub struct Act {
     workflow: String,
+    /// Run this workflow file of the workspace instead of writing `workflow`.
+    workflow_file: Option<String>,
     event: String,
     job: Option<String>,
     act_env: Vec<(String, String)>,
     host_env: Vec<(String, String)>,
     extra_args: Vec<String>,
+    secrets: Vec<(String, String)>,
     timeout: Duration,
 }
 
@@ -136,13 +148,23 @@ impl Act {
     pub fn new(workflow: impl Into<String>) -> Self {
         Self {
             workflow: workflow.into(),
+            workflow_file: None,
             event: "push".to_owned(),
             job: None,
             act_env: Vec::new(),
             host_env: Vec::new(),
             extra_args: Vec::new(),
+            secrets: Vec::new(),
             timeout: DEFAULT_TIMEOUT,
         }
+    }
+
+    /// Run the workflow file `relative` already in the workspace (such as
+    /// an example's `.github/workflows/delivery.yml`), on the `push` event.
+    pub fn file(relative: &str) -> Self {
+        let mut act = Self::new(String::new());
+        act.workflow_file = Some(relative.to_owned());
+        act
     }
 
     /// The event to run (default `push`).
@@ -176,6 +198,28 @@ impl Act {
         self
     }
 
+    /// Run the local stand-ins of remote actions the reusable workflows use
+    /// (see [`crate::act_workflows::STAND_INS`]).
+    pub fn with_stand_ins(mut self) -> Result<Self> {
+        self.extra_args
+            .extend(crate::act_workflows::stand_in_args()?);
+        Ok(self)
+    }
+
+    /// A secret for the workflow (`act --secret NAME=VALUE`; multi-line
+    /// values through a secret file).
+    pub fn secret(mut self, name: &str, value: &str) -> Self {
+        self.secrets.push((name.to_owned(), value.to_owned()));
+        self
+    }
+
+    /// A repository variable for the workflow (`act --var NAME=VALUE`).
+    pub fn var(mut self, name: &str, value: &str) -> Self {
+        self.extra_args.push("--var".to_owned());
+        self.extra_args.push(format!("{name}={value}"));
+        self
+    }
+
     /// Kill act after `timeout` (default 180 s).
     pub fn timeout(mut self, timeout: Duration) -> Self {
         self.timeout = timeout;
@@ -199,7 +243,10 @@ impl Act {
         std::fs::write(home.join(".actrc"), format!("-P {SELF_HOSTED}\n"))
             .context(|| "act: cannot write its .actrc".to_owned())?;
 
-        let workflow_path = workspace.write(".github/workflows/rig.yml", &self.workflow)?;
+        let workflow_path = match &self.workflow_file {
+            Some(relative) => workspace.path().join(relative),
+            None => workspace.write(".github/workflows/rig.yml", &self.workflow)?,
+        };
         commit_workspace(workspace.path())?;
 
         let mut cmd = Command::new(&act);
@@ -219,6 +266,29 @@ impl Act {
             cmd.arg("--env").arg(format!("{key}={value}"));
         }
         cmd.args(&self.extra_args);
+        // One-line secrets on the command line (act gives `-s GITHUB_TOKEN`
+        // to `github.token` too); multi-line ones such as a kubeconfig
+        // through a secret file (dotenv syntax, values JSON-quoted).
+        for (name, value) in self.secrets.iter().filter(|(_, v)| !v.contains('\n')) {
+            cmd.arg("-s").arg(format!("{name}={value}"));
+        }
+        let multi_line: Vec<_> = self
+            .secrets
+            .iter()
+            .filter(|(_, v)| v.contains('\n'))
+            .collect();
+        if !multi_line.is_empty() {
+            let path = scratch.path().join("secrets.env");
+            let text: String = multi_line
+                .iter()
+                .map(|(name, value)| {
+                    format!("{name}={}\n", serde_json::Value::from(value.as_str()))
+                })
+                .collect();
+            std::fs::write(&path, text)
+                .context(|| format!("act: cannot write {}", path.display()))?;
+            cmd.arg("--secret-file").arg(&path);
+        }
 
         cmd.current_dir(workspace.path())
             .env_clear()
@@ -244,11 +314,18 @@ impl Act {
 }
 
 /// `git init` + commit everything, so act sees a repository with a SHA.
+/// Nothing new since the last commit makes no new commit, so a test that
+/// committed first ([`ActWorkspace::commit`]) knows the SHA act will see.
 fn commit_workspace(dir: &Path) -> Result<()> {
     if !dir.join(".git").exists() {
         git_daemon::git(dir, &["init", "-q", "-b", "main"])?;
     }
     git_daemon::git(dir, &["add", "-A"])?;
+    let has_head = git_daemon::git(dir, &["rev-parse", "-q", "--verify", "HEAD"]).is_ok();
+    let staged = git_daemon::git(dir, &["diff", "--cached", "--name-only"])?;
+    if has_head && staged.trim().is_empty() {
+        return Ok(());
+    }
     git_daemon::git(
         dir,
         &["commit", "-q", "--allow-empty", "-m", "act workspace"],

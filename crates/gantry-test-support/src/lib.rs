@@ -12,6 +12,7 @@
 //! (`canary_app`) that Prometheus scrapes, with its load generator (`load`).
 
 pub mod act;
+pub mod act_workflows;
 pub mod canary_app;
 pub mod cli;
 pub mod cloud_run;
