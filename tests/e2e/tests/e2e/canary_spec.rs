@@ -157,3 +157,28 @@ fn spec_mistakes_are_exit_2_with_the_field() {
         "{run}"
     );
 }
+
+/// `--prometheus` is the spec's Prometheus too: one spec, written with its
+/// own server, runs against the one the workflow names (flags win); a
+/// check naming its own server keeps it.
+#[test]
+fn the_prometheus_flag_replaces_the_specs_server() {
+    let prom = gantry_test_support::prometheus::Prometheus::start(&[]).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("analysis.yaml"),
+        "prometheus: {url: 'http://127.0.0.1:9'}\ninterval: 100ms\ncount: 2\nchecks:\n  - type: prometheus\n    name: zero\n    query: vector(0)\n    max: 1\n",
+    )
+    .unwrap();
+    // The spec's own server does not answer: exit 3 before anything runs.
+    let run = canary_in(dir.path(), &["--spec", "analysis.yaml"]);
+    assert_eq!(run.code, Some(3), "{run}");
+    assert!(run.stderr.contains("127.0.0.1:9"), "{run}");
+    // The flag's server answers: the analysis runs and promotes.
+    let run = canary_in(
+        dir.path(),
+        &["--spec", "analysis.yaml", "--prometheus", &prom.url()],
+    );
+    assert_eq!(run.code, Some(0), "{run}");
+    assert!(run.stderr.contains("promote"), "{run}");
+}
