@@ -47,6 +47,9 @@ pub const OUT_VAR: &str = "RIG_OUT";
 #[derive(Debug)]
 pub struct ActWorkspace {
     dir: TempDir,
+    /// Files the runs read that are not part of the repository (event
+    /// payloads): outside it, so they change no commit.
+    scratch: TempDir,
 }
 
 impl ActWorkspace {
@@ -56,7 +59,11 @@ impl ActWorkspace {
             .prefix("gantry-act-ws-")
             .tempdir()
             .context(|| "act: cannot create a workspace directory".to_owned())?;
-        Ok(Self { dir })
+        let scratch = tempfile::Builder::new()
+            .prefix("gantry-act-files-")
+            .tempdir()
+            .context(|| "act: cannot create a scratch directory".to_owned())?;
+        Ok(Self { dir, scratch })
     }
 
     /// Commit everything now and return the commit's SHA: the `GITHUB_SHA`
@@ -66,6 +73,12 @@ impl ActWorkspace {
         Ok(git_daemon::git(self.path(), &["rev-parse", "HEAD"])?
             .trim()
             .to_owned())
+    }
+
+    /// A directory beside the workspace for files that are not part of the
+    /// repository (event payloads).
+    pub fn scratch(&self) -> &Path {
+        self.scratch.path()
     }
 
     /// The workspace directory.

@@ -288,3 +288,35 @@ mod tests {
         );
     }
 }
+
+/// The `repository` object of a GitHub webhook payload for `acme/app`
+/// (GitHub sends it with every event; act's own payloads omit it).
+pub fn repository_payload() -> serde_json::Value {
+    serde_json::json!({
+        "name": "app",
+        "full_name": "acme/app",
+        "html_url": "https://github.com/acme/app",
+        "description": "The ACME app",
+        "default_branch": "main",
+        "license": {"spdx_id": "MIT"},
+        "owner": {"login": "acme"},
+    })
+}
+
+impl ActWorkspace {
+    /// Write a push event for `git_ref` at `sha` as GitHub sends it
+    /// (`ref`, `after`, `head_commit` with its timestamp, `repository`)
+    /// next to the workspace, and return its path for `act -e`.
+    pub fn push_event(&self, git_ref: &str, sha: &str) -> Result<std::path::PathBuf> {
+        let payload = serde_json::json!({
+            "ref": git_ref,
+            "after": sha,
+            "head_commit": {"id": sha, "timestamp": "2026-12-07T12:00:00Z", "message": "a change"},
+            "repository": repository_payload(),
+        });
+        let path = self.scratch().join(format!("push-{sha}.json"));
+        std::fs::write(&path, payload.to_string())
+            .context(|| format!("act: cannot write {}", path.display()))?;
+        Ok(path)
+    }
+}

@@ -80,7 +80,10 @@ fn services_build_deploy_to_dev_and_are_promoted_then_one_is_rolled_back() {
     let sha = workspace.commit().unwrap();
     let tag = format!("sha-{sha}");
 
+    let push = workspace.push_event("refs/heads/main", &sha).unwrap();
     let ci = Act::file(".github/workflows/ci.yml")
+        .arg("-e")
+        .arg(push.to_str().unwrap())
         .with_stand_ins()
         .unwrap()
         .timeout(Duration::from_secs(300))

@@ -102,7 +102,13 @@ fn tags(registry: &Registry, image: &str) -> Option<Vec<String>> {
 #[test]
 fn push_to_develop_builds_both_images_and_deploys_development() {
     let rig = rig("develop");
+    let push = rig
+        .workspace
+        .push_event("refs/heads/develop", &rig.sha)
+        .unwrap();
     let run = Act::file(".github/workflows/delivery.yml")
+        .arg("-e")
+        .arg(push.to_str().unwrap())
         .with_stand_ins()
         .unwrap()
         .secret(
@@ -139,7 +145,7 @@ fn push_to_develop_builds_both_images_and_deploys_development() {
 #[test]
 fn a_pull_request_builds_and_tests_but_pushes_and_deploys_nothing() {
     let rig = rig("feature");
-    let event = rig.workspace.path().join("../pull_request.json");
+    let event = rig.workspace.scratch().join("pull_request.json");
     std::fs::write(
         &event,
         json!({
@@ -149,6 +155,7 @@ fn a_pull_request_builds_and_tests_but_pushes_and_deploys_nothing() {
                 "head": {"ref": "feature", "sha": rig.sha},
                 "base": {"ref": "main"},
             },
+            "repository": gantry_test_support::act_workflows::repository_payload(),
         })
         .to_string(),
     )

@@ -190,8 +190,11 @@ impl Rig {
 fn push_to_main_builds_deploys_staging_and_promotes_the_production_canary() {
     let rig = rig();
     let sha = rig.workspace.commit().unwrap();
+    let push = rig.workspace.push_event("refs/heads/main", &sha).unwrap();
     let run = rig
         .act(".github/workflows/delivery.yml", &sha)
+        .arg("-e")
+        .arg(push.to_str().unwrap())
         .run(&rig.workspace)
         .unwrap();
     assert!(run.success(), "{run}");

@@ -129,8 +129,7 @@ fn a_release_tag_builds_deploys_staging_canaries_and_rolls_out_production() {
     let github = FakeGitHub::start(&github_bare, "acme/web", TOKEN).unwrap();
     let deployment = github.environment_deployment("production", &sha, "refs/tags/v1.2.0", 1);
 
-    let event = workspace.path().join("../event.json");
-    std::fs::write(&event, r#"{"ref": "refs/tags/v1.2.0"}"#).unwrap();
+    let event = workspace.push_event("refs/tags/v1.2.0", &sha).unwrap();
     let run = Act::file(".github/workflows/delivery.yml")
         .arg("-e")
         .arg(event.to_str().unwrap())

@@ -80,9 +80,12 @@ fn push_to_main_deploys_dev_checks_health_promotes_and_a_named_rollback() {
             ],
         )
         .unwrap();
-    workspace.commit().unwrap();
+    let sha = workspace.commit().unwrap();
+    let push = workspace.push_event("refs/heads/main", &sha).unwrap();
 
     let run = Act::file(".github/workflows/delivery.yml")
+        .arg("-e")
+        .arg(push.to_str().unwrap())
         .with_stand_ins()
         .unwrap()
         .timeout(Duration::from_secs(300))
@@ -146,13 +149,14 @@ fn a_pull_request_gets_one_comment_that_later_pushes_update() {
     let workspace = ActWorkspace::new().unwrap();
     workspace.add_reusable_workflows().unwrap();
     workspace.add_example("serverless", &bin, &[]).unwrap();
-    let event = workspace.path().join("../pull_request.json");
+    let event = workspace.scratch().join("pull_request.json");
     let pull_request = |number: u64, sha: &str| {
         std::fs::write(
             &event,
             serde_json::json!({
                 "number": number,
                 "pull_request": {"number": number, "head": {"ref": "feature", "sha": sha}, "base": {"ref": "main"}},
+                "repository": gantry_test_support::act_workflows::repository_payload(),
             })
             .to_string(),
         )
