@@ -460,7 +460,15 @@ host_id() {
   local id
   id=$(printf '%s-%s' "$os" "$arch_dir" | tr '[:upper:]' '[:lower:]')
   if [[ $os == Linux ]]; then
-    if ls /lib/ld-musl-* >/dev/null 2>&1; then id=$id-musl; else id=$id-gnu; fi
+    # Not the presence of ld-musl (a glibc system with musl-tools has it):
+    # whether the C library answers to glibc's name.
+    if getconf GNU_LIBC_VERSION >/dev/null 2>&1; then
+      id=$id-gnu
+    elif ldd --version 2>&1 | grep -qi musl; then
+      id=$id-musl
+    else
+      id=$id-libc
+    fi
   fi
   printf '%s' "$id"
 }

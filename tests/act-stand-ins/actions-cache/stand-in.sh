@@ -26,7 +26,7 @@ case $mode in
       echo "Cache not found for input keys: $CACHE_KEY"
       exit 0
     fi
-    tar -xPf "$entry"
+    tar -C "$GITHUB_WORKSPACE" -xPf "$entry"
     echo "Cache restored from key: $CACHE_KEY"
     {
       echo "cache-hit=true"
@@ -38,15 +38,17 @@ case $mode in
       echo "::warning::Failed to save: Unable to reserve cache with key $CACHE_KEY, another job may be creating this cache."
       exit 0
     fi
+    # Relative to the workspace, as actions/cache stores them: under act
+    # the tool cache and the workspace move together from run to run.
     existing=()
     for path in "${paths[@]}"; do
-      if [[ -e $path ]]; then existing+=("$path"); fi
+      if [[ -e $path ]]; then existing+=("$(realpath -s --relative-to="$GITHUB_WORKSPACE" "$path")"); fi
     done
     if ((${#existing[@]} == 0)); then
       echo "::warning::Path Validation Error: Path(s) specified in the action for caching do(es) not exist, hence no cache is being saved."
       exit 0
     fi
-    tar -cPf "$entry.tmp" "${existing[@]}"
+    tar -C "$GITHUB_WORKSPACE" -cPf "$entry.tmp" "${existing[@]}"
     mv "$entry.tmp" "$entry"
     echo "Cache saved with key: $CACHE_KEY"
     ;;

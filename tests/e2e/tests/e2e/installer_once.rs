@@ -378,10 +378,13 @@ fn the_plan_stage_names_the_cache_entry_instead_of_building() -> TestResult {
         path.parent(),
         Some(rig.tool_cache().join("gantry").as_path())
     );
-    let musl = fs::read_dir("/lib")?
-        .flatten()
-        .any(|entry| entry.file_name().to_string_lossy().starts_with("ld-musl-"));
-    let libc = if musl { "musl" } else { "gnu" };
+    // The C library as the installer tells it (ld-musl is no proof: a
+    // glibc machine with musl-tools has it too).
+    let glibc = Command::new("getconf")
+        .arg("GNU_LIBC_VERSION")
+        .output()
+        .is_ok_and(|output| output.status.success());
+    let libc = if glibc { "gnu" } else { "musl" };
     assert_eq!(
         key,
         &format!("gantry-{UNRELEASED}-src.{fingerprint}-linux-x64-{libc}-rust-1.95.0-fast-release")
@@ -517,5 +520,50 @@ fn a_restored_source_build_is_checked_before_it_is_used() -> TestResult {
         assert!(!cache_path.join("x64/kubectl").exists());
     }
     assert!(rig.server.requests().is_empty());
+    Ok(())
+}
+
+/// The install steps, comments and blank lines aside, from `- id: install`
+/// up to `end` (the action's own first step), or to the end.
+fn install_steps(text: &str, end: Option<&str>) -> String {
+    let start = text.find("    - id: install\n").unwrap_or(text.len());
+    let rest = &text[start..];
+    let rest = end
+        .and_then(|end| rest.find(end))
+        .map_or(rest, |at| &rest[..at]);
+    rest.lines()
+        .filter(|line| !line.trim().is_empty() && !line.trim_start().starts_with('#'))
+        .map(|line| format!("{line}\n"))
+        .collect()
+}
+
+/// Every action under actions/ opens with the setup action's four install
+/// steps (its inputs named gantry-*, the installer two levels up), so the
+/// skip path and the actions cache work the same whichever action comes
+/// first in a job.
+#[test]
+fn every_action_installs_with_the_setup_actions_steps() -> TestResult {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let setup = install_steps(&fs::read_to_string(root.join("action.yml"))?, None);
+    assert!(setup.contains("uses: actions/cache/restore@"), "{setup}");
+    assert!(setup.contains("uses: actions/cache/save@"), "{setup}");
+    let mut checked = 0;
+    for entry in fs::read_dir(root.join("actions"))? {
+        let path = entry?.path().join("action.yml");
+        if !path.is_file() {
+            continue;
+        }
+        let steps = install_steps(&fs::read_to_string(&path)?, Some("    - id: run\n"))
+            .replace("inputs.gantry-version", "inputs.version")
+            .replace("inputs.gantry-source", "inputs.source")
+            .replace("inputs.gantry-path", "inputs.path")
+            .replace(
+                "$GITHUB_ACTION_PATH/../../install/",
+                "$GITHUB_ACTION_PATH/install/",
+            );
+        assert_eq!(steps, setup, "{} differs from action.yml", path.display());
+        checked += 1;
+    }
+    assert_eq!(checked, 5);
     Ok(())
 }

@@ -21,6 +21,7 @@ mod gitops;
 mod gitops_act;
 mod gitops_github;
 mod installer;
+mod installer_act;
 mod installer_once;
 mod kube_conformance;
 mod patch;
