@@ -174,7 +174,7 @@ impl Rig {
         self.root().join("action")
     }
 
-    fn archive(&self) -> PathBuf {
+    pub(crate) fn archive(&self) -> PathBuf {
         self.root()
             .join("release")
             .join(format!("v{VERSION}"))

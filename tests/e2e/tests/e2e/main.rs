@@ -26,6 +26,7 @@ mod installer_once;
 mod kube_conformance;
 mod patch;
 mod patch_act;
+mod release_package;
 mod rig;
 mod rollback;
 mod rollback_act;
