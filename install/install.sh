@@ -261,20 +261,31 @@ missing_binaries() {
   printf '%s' "$out"
 }
 
-# The SHA-256 a checksum list (sha256sum format) gives for <name>, lower-case;
-# empty when it has no line for it.
-listed_checksum() {
-  awk -v n="$2" '$2 == n || $2 == "*" n { print $1; exit }' "$1" | tr 'A-F' 'a-f'
+# Sets listed[i] to the SHA-256 the list <file> gives for binary i of
+# BINARIES, named <prefix><binary> (lower-case; empty when it has none), in
+# one pass over the file.
+read_checksums() {
+  local list=$1 prefix=$2 bin names='' line
+  for bin in "${BINARIES[@]}"; do names="$names $prefix$bin$exe"; done
+  listed=()
+  while IFS= read -r line; do
+    listed+=("$line")
+  done < <(awk -v names="$names" '
+    BEGIN { n = split(names, want, " ") }
+    { for (i = 1; i <= n; i++) if (!(i in got) && ($2 == want[i] || $2 == "*" want[i])) got[i] = tolower($1) }
+    END { for (i = 1; i <= n; i++) print got[i] }
+  ' "$list")
 }
 
 # Checks every binary in <dir> against the list <file>, where each binary is
 # named <prefix><binary>. Prints the first mismatch (or missing line) and
 # fails; silent when all match.
 verify_binaries() {
-  local dir=$1 list=$2 prefix=$3 bin expected actual
+  local dir=$1 list=$2 prefix=$3 bin i=0 line
+  local files=() actual=()
+  read_checksums "$list" "$prefix"
   for bin in "${BINARIES[@]}"; do
-    expected=$(listed_checksum "$list" "$prefix$bin$exe")
-    if ! [[ $expected =~ ^[0-9a-f]{64}$ ]]; then
+    if ! [[ ${listed[i]:-} =~ ^[0-9a-f]{64}$ ]]; then
       printf '%s has no checksum for %s' "$list" "$prefix$bin$exe"
       return 1
     fi
@@ -282,11 +293,22 @@ verify_binaries() {
       printf '%s is missing (or not a regular file)' "$dir/$bin$exe"
       return 1
     fi
-    actual=$(sha256_of "$dir/$bin$exe")
-    if [[ $actual != "$expected" ]]; then
-      printf '%s has sha256 %s, but %s expects %s' "$dir/$bin$exe" "$actual" "$(basename "$list")" "$expected"
+    files+=("$dir/$bin$exe")
+    i=$((i + 1))
+  done
+  # One sha256sum for all five: this runs on every install, skips included.
+  # A line starts with \ when the name needed escaping; the hash follows.
+  while IFS= read -r line; do
+    line=${line#\\}
+    actual+=("${line:0:64}")
+  done < <("${sha[@]}" "${files[@]}")
+  i=0
+  for bin in "${BINARIES[@]}"; do
+    if [[ ${actual[i]:-} != "${listed[i]}" ]]; then
+      printf '%s has sha256 %s, but %s expects %s' "$dir/$bin$exe" "${actual[i]:-(unreadable)}" "$(basename "$list")" "${listed[i]}"
       return 1
     fi
+    i=$((i + 1))
   done
 }
 
@@ -328,9 +350,11 @@ verify_dir() {
 # release.yml do; without those lines only the archive is pinned, and a cached
 # directory cannot be checked, so it is never used).
 pins_binaries() {
-  local manifest=$1 top=$2 bin
-  for bin in "${BINARIES[@]}"; do
-    [[ $(listed_checksum "$manifest" "$top/$bin$exe") =~ ^[0-9a-f]{64}$ ]] || return 1
+  local manifest=$1 top=$2 i=0
+  read_checksums "$manifest" "$top/"
+  while ((i < ${#BINARIES[@]})); do
+    [[ ${listed[i]:-} =~ ^[0-9a-f]{64}$ ]] || return 1
+    i=$((i + 1))
   done
 }
 
@@ -666,12 +690,13 @@ remember_install() {
     printf 'GANTRY_INSTALL_SOURCE=%s\n' "$source"
   } >>"$GITHUB_ENV"
   if [[ $source == cargo && -n $verified_record && $verified_record != "$job_record" ]]; then
-    local bin line
+    local bin i=0
     # Best effort: a read-only checkout only costs later actions the skip.
     if mkdir -p "$(dirname "$job_record")" 2>/dev/null && : >"$job_record.tmp" 2>/dev/null; then
+      read_checksums "$verified_record" ""
       for bin in "${BINARIES[@]}"; do
-        line=$(listed_checksum "$verified_record" "$bin$exe")
-        printf '%s  %s\n' "$line" "$bin$exe" >>"$job_record.tmp"
+        printf '%s  %s\n' "${listed[i]:-}" "$bin$exe" >>"$job_record.tmp"
+        i=$((i + 1))
       done
       mv -f "$job_record.tmp" "$job_record"
     fi
