@@ -327,6 +327,35 @@ fn a_source_build_is_skipped_to_only_while_it_matches_the_job_record() -> TestRe
         "gantry-patch built from source\n"
     );
 
+    // GANTRY_INSTALL_DIR pointed at a directory of someone's own, with a
+    // record beside it that matches and the tool cache's marker: the
+    // record that counts is the job's, not one next to the directory.
+    let forged_dir = rig.root().join("forged/x64");
+    write_stand_ins(&forged_dir, &[])?;
+    let mut record = String::new();
+    for name in GANTRY_BINARIES {
+        let hash = sha256_hex(&fs::read(forged_dir.join(name))?);
+        record.push_str(&format!("{hash}  {name}\n"));
+    }
+    fs::write(rig.root().join("forged/x64.sha256"), record)?;
+    fs::write(rig.root().join("forged/x64.complete"), "")?;
+    let forged_text = forged_dir.to_string_lossy().into_owned();
+    let pointed = rig.run(&[
+        NO_CACHE,
+        PLAN,
+        ("GANTRY_INSTALL_DIR", forged_text.as_str()),
+        ("GANTRY_INSTALL_VERSION", UNRELEASED),
+        ("GANTRY_INSTALL_SOURCE", "cargo"),
+    ])?;
+    assert_eq!(pointed.code, Some(0), "{}", pointed.log);
+    assert!(
+        !pointed.log.contains("the install was skipped"),
+        "{}",
+        pointed.log
+    );
+    assert_eq!(pointed.outputs["bin-dir"], first.outputs["bin-dir"]);
+    assert_eq!(pointed.github_path, first.github_path);
+
     // The limit (docs/install.md): a later job has no job record, and takes
     // a forged entry with a matching record for a build.
     rig.forget_job()?;
