@@ -16,16 +16,42 @@
 #                             GHES (default https://github.com/<repo>/releases/download)
 #   GANTRY_DOWNLOAD_RETRIES   curl --retry count (default 5)
 #   GANTRY_ACTION_REPOSITORY  owner/repo of the action, set by action.yml
+#   GANTRY_INSTALL_CACHE      false: never restore or save a source build
+#                             through the actions cache
+#   GANTRY_INSTALL_DIR, GANTRY_INSTALL_VERSION, GANTRY_INSTALL_SOURCE
+#                             exported (through $GITHUB_ENV) by an earlier
+#                             install in the job: the skip path checks them
+#   GANTRY_INSTALL_STAGE      set by the action.yml steps, see "Stages" below
+#   GANTRY_CACHE_RESTORED     build stage: the restore step's cache-hit
 #   RUNNER_OS, RUNNER_ARCH, RUNNER_TOOL_CACHE, RUNNER_TEMP, GITHUB_PATH,
-#   GITHUB_OUTPUT, GITHUB_ACTIONS (all optional outside a runner)
-# Outputs (to $GITHUB_OUTPUT, else printed): version, bin-dir, source, cache-hit.
+#   GITHUB_OUTPUT, GITHUB_ENV, GITHUB_ACTIONS (all optional outside a runner)
+# Outputs (to $GITHUB_OUTPUT, else printed): version, bin-dir, source,
+# cache-hit; in the plan stage instead cache-key and cache-path when a source
+# build is to be restored; in the build stage also built.
 # Exit codes: 0 installed; 1 download, checksum, extraction or build failed;
 #             2 bad input (source, version, path, platform, no manifest).
+#
+# Stages (GANTRY_INSTALL_STAGE; empty outside the actions = do everything):
+#   plan   the action's first step. Skips everything when this job already
+#          installed the same gantry (verified, see already_installed); else
+#          installs, except a source build the tool cache lacks: then it
+#          stops and names the actions/cache entry (cache-key, cache-path)
+#          for the restore step, whose files the build stage checks.
+#   build  after the restore: checks what was restored, else builds with
+#          cargo; built=true tells the save step to store the build.
 #
 # Layout of the cache, as @actions/tool-cache lays it out:
 #   <tool cache>/gantry/<version>/<arch>/           the binaries
 #   <tool cache>/gantry/<version>/<arch>.complete   written last; its presence
 #                                                   means the directory is whole
+#   <tool cache>/gantry/<version>+src.<hash>/<arch>.sha256
+#                                                   a source build's hashes,
+#                                                   recorded when it was built
+# Trust model (docs/install.md, "What is checked, against what"): every
+# binary that runs is checked against hashes from this action's own checkout
+# (the committed manifests/, or for a source build the record this job kept
+# in install/.job/ once it built or verified it), or, for a source build's
+# first install in a job, the hashes recorded when it was built.
 # Kept compatible with bash 3.2 (macOS /bin/bash).
 set -euo pipefail
 
@@ -201,7 +227,10 @@ commit_to_cache() {
     chmod 755 "$staging/$bin$exe"
   done
   for extra in "$from"/LICENSE* "$from"/README*; do
-    if [[ -f $extra ]]; then cp "$extra" "$staging/"; fi
+    if [[ -f $extra ]]; then
+      cp "$extra" "$staging/"
+      chmod 644 "$staging/${extra##*/}"
+    fi
   done
   if cache_complete "$dest"; then
     # Another job sharing this tool cache finished the same install first.
@@ -232,38 +261,100 @@ missing_binaries() {
   printf '%s' "$out"
 }
 
-# The SHA-256 a checksum list (sha256sum format) gives for <name>, lower-case;
-# empty when it has no line for it.
-listed_checksum() {
-  awk -v n="$2" '$2 == n || $2 == "*" n { print $1; exit }' "$1" | tr 'A-F' 'a-f'
+# Sets listed[i] to the SHA-256 the list <file> gives for binary i of
+# BINARIES, named <prefix><binary> (lower-case; empty when it has none), in
+# one pass over the file.
+read_checksums() {
+  local list=$1 prefix=$2 bin names='' line
+  for bin in "${BINARIES[@]}"; do names="$names $prefix$bin$exe"; done
+  listed=()
+  while IFS= read -r line; do
+    listed+=("$line")
+  done < <(awk -v names="$names" '
+    BEGIN { n = split(names, want, " ") }
+    { for (i = 1; i <= n; i++) if (!(i in got) && ($2 == want[i] || $2 == "*" want[i])) got[i] = tolower($1) }
+    END { for (i = 1; i <= n; i++) print got[i] }
+  ' "$list")
 }
 
 # Checks every binary in <dir> against the list <file>, where each binary is
 # named <prefix><binary>. Prints the first mismatch (or missing line) and
 # fails; silent when all match.
 verify_binaries() {
-  local dir=$1 list=$2 prefix=$3 bin expected actual
+  local dir=$1 list=$2 prefix=$3 bin i=0 line
+  local files=() actual=()
+  read_checksums "$list" "$prefix"
   for bin in "${BINARIES[@]}"; do
-    expected=$(listed_checksum "$list" "$prefix$bin$exe")
-    if ! [[ $expected =~ ^[0-9a-f]{64}$ ]]; then
+    if ! [[ ${listed[i]:-} =~ ^[0-9a-f]{64}$ ]]; then
       printf '%s has no checksum for %s' "$list" "$prefix$bin$exe"
       return 1
     fi
-    actual=$(sha256_of "$dir/$bin$exe")
-    if [[ $actual != "$expected" ]]; then
-      printf '%s has sha256 %s, but %s expects %s' "$dir/$bin$exe" "$actual" "$(basename "$list")" "$expected"
+    if [[ ! -f $dir/$bin$exe || -L $dir/$bin$exe ]]; then
+      printf '%s is missing (or not a regular file)' "$dir/$bin$exe"
       return 1
     fi
+    files+=("$dir/$bin$exe")
+    i=$((i + 1))
   done
+  # One sha256sum for all five: this runs on every install, skips included.
+  # A line starts with \ when the name needed escaping; the hash follows.
+  while IFS= read -r line; do
+    line=${line#\\}
+    actual+=("${line:0:64}")
+  done < <("${sha[@]}" "${files[@]}")
+  i=0
+  for bin in "${BINARIES[@]}"; do
+    if [[ ${actual[i]:-} != "${listed[i]}" ]]; then
+      printf '%s has sha256 %s, but %s expects %s' "$dir/$bin$exe" "${actual[i]:-(unreadable)}" "$(basename "$list")" "${listed[i]}"
+      return 1
+    fi
+    i=$((i + 1))
+  done
+}
+
+# Names in <dir> other than the binaries (regular files) and their
+# LICENSE*/README* (regular, not executable). The directory goes first on
+# PATH, so anything else in it, a `git` or a `kubectl` planted next to
+# genuine binaries, would shadow the runner's own tools in every later step.
+unexpected_entries() {
+  local dir=$1 entry name out='' bin ok
+  for entry in "$dir"/* "$dir"/.[!.]* "$dir"/..?*; do
+    if [[ ! -e $entry && ! -L $entry ]]; then continue; fi
+    name=${entry##*/}
+    ok=false
+    if [[ -f $entry && ! -L $entry ]]; then
+      for bin in "${BINARIES[@]}"; do
+        if [[ $name == "$bin$exe" ]]; then ok=true; fi
+      done
+      case $name in
+        LICENSE* | README*) if [[ ! -x $entry ]]; then ok=true; fi ;;
+      esac
+    fi
+    if ! $ok; then out="$out${out:+, }$name"; fi
+  done
+  printf '%s' "$out"
+}
+
+# verify_binaries, and nothing else in <dir> (see unexpected_entries).
+verify_dir() {
+  local dir=$1 extra
+  verify_binaries "$@" || return 1
+  extra=$(unexpected_entries "$dir")
+  if [[ -n $extra ]]; then
+    printf '%s holds files no install puts there: %s' "$dir" "$extra"
+    return 1
+  fi
 }
 
 # Whether <manifest> pins each binary of <top>/ (release manifests written by
 # release.yml do; without those lines only the archive is pinned, and a cached
 # directory cannot be checked, so it is never used).
 pins_binaries() {
-  local manifest=$1 top=$2 bin
-  for bin in "${BINARIES[@]}"; do
-    [[ $(listed_checksum "$manifest" "$top/$bin$exe") =~ ^[0-9a-f]{64}$ ]] || return 1
+  local manifest=$1 top=$2 i=0
+  read_checksums "$manifest" "$top/"
+  while ((i < ${#BINARIES[@]})); do
+    [[ ${listed[i]:-} =~ ^[0-9a-f]{64}$ ]] || return 1
+    i=$((i + 1))
   done
 }
 
@@ -310,7 +401,7 @@ install_from_release() {
     if ! $pinned; then
       notice "manifests/$version.sha256 pins the archive but not each binary, so the cached copy cannot be checked: downloading again"
       discard_cache_entry "$bin_dir"
-    elif why=$(verify_binaries "$bin_dir" "$manifest" "$top/"); then
+    elif why=$(verify_dir "$bin_dir" "$manifest" "$top/"); then
       cache_hit=true
       info "gantry $version ($target) found in the tool cache, every binary matches manifests/$version.sha256: $bin_dir"
       return
@@ -386,15 +477,51 @@ install_from_release() {
   endgroup
 }
 
-# Fingerprint of the Rust sources at the action root, so a cargo build is
-# cached per source tree and never mistaken for a release.
+# The host a source build is for, as far as it decides what runs: OS,
+# architecture and, on Linux, the C library (a build on a glibc runner does
+# not run in an Alpine container job, which shares the tool cache).
+host_id() {
+  local id
+  id=$(printf '%s-%s' "$os" "$arch_dir" | tr '[:upper:]' '[:lower:]')
+  if [[ $os == Linux ]]; then
+    # Not the presence of ld-musl (a glibc system with musl-tools has it):
+    # whether the C library answers to glibc's name.
+    if getconf GNU_LIBC_VERSION >/dev/null 2>&1; then
+      id=$id-gnu
+    elif ldd --version 2>&1 | grep -qi musl; then
+      id=$id-musl
+    else
+      id=$id-libc
+    fi
+  fi
+  printf '%s' "$id"
+}
+
+# The Rust toolchain rust-toolchain.toml pins (rustup builds with it), or
+# "unpinned".
+toolchain_channel() {
+  local channel=''
+  if [[ -f $root/rust-toolchain.toml ]]; then
+    channel=$(sed -n 's/^[[:space:]]*channel[[:space:]]*=[[:space:]]*"\([^"]*\)".*/\1/p' "$root/rust-toolchain.toml" | head -n 1)
+  fi
+  printf '%s' "${channel:-unpinned}" | tr -c 'A-Za-z0-9._-' '_'
+}
+
+# Fingerprint of what a source build is made from: the Rust sources, the
+# manifests and lock file (and so the build profile), the pinned toolchain
+# and cargo configuration at the action root, and the host. A source build
+# is cached per fingerprint, never mistaken for a release or another build.
 source_fingerprint() {
-  (
-    cd "$root"
-    find . \( -path ./target -o -path ./.git -o -path ./.rig \) -prune -o \
-      -type f \( -name '*.rs' -o -name Cargo.toml -o -name Cargo.lock \) -print0 |
-      LC_ALL=C sort -z | xargs -0 "${sha[@]}" | "${sha[@]}"
-  ) | cut -c1-12
+  {
+    (
+      cd "$root"
+      find . \( -path ./target -o -path ./.git -o -path ./.rig \) -prune -o \
+        -type f \( -name '*.rs' -o -name Cargo.toml -o -name Cargo.lock \
+        -o -name rust-toolchain.toml -o -name rust-toolchain -o -path './.cargo/config*' \) -print0 |
+        LC_ALL=C sort -z | xargs -0 "${sha[@]}"
+    )
+    printf 'host %s\n' "$(host_id)"
+  } | "${sha[@]}" | cut -c1-12
 }
 
 workspace_version() {
@@ -402,6 +529,48 @@ workspace_version() {
     /^\[/ { in_package = ($0 == "[workspace.package]") }
     in_package && /^version[[:space:]]*=/ { sub(/^[^"]*"/, ""); sub(/".*$/, ""); print; exit }
   ' "$root/Cargo.toml"
+}
+
+# The build profile of source builds (Cargo.toml [profile.fast-release]:
+# built for build speed, since a job may have to build it).
+CARGO_PROFILE=fast-release
+
+# A source build found in the tool cache is checked against the hashes this
+# job recorded when it first built or verified it (the job record: kept in
+# the action's checkout, which the runner downloads afresh for every job, so
+# neither the tool cache nor the environment chooses it); before that, against
+# the hashes recorded beside the entry when it was built. Sets cache_hit.
+# $1 says where the entry came from, for the messages.
+check_cached_build() {
+  local origin=$1 why list
+  cache_complete "$bin_dir" || return 1
+  if [[ -f $job_record ]]; then
+    list=$job_record
+  elif [[ -f $bin_dir.sha256 ]]; then
+    # A copy: the job record is written from the very lines checked.
+    list=$work/build-record.sha256
+    cp "$bin_dir.sha256" "$list"
+  else
+    list=
+  fi
+  if [[ -n $list ]] && why=$(verify_dir "$bin_dir" "$list" ""); then
+    cache_hit=true
+    verified_record=$list
+    if [[ $list == "$job_record" ]]; then
+      info "gantry $version built from this source (src.$fingerprint) found in $origin, every binary matches the hashes this job recorded: $bin_dir"
+    else
+      info "gantry $version built from this source (src.$fingerprint) found in $origin, every binary matches the hashes recorded when it was built: $bin_dir"
+    fi
+    return 0
+  fi
+  if [[ -z $list ]]; then why="no record of the hashes"; fi
+  if [[ $list == "$job_record" ]]; then
+    warn "the copy of gantry $version (src.$fingerprint) in $origin does not match the hashes this job recorded when it installed it ($why): it was discarded and is built again"
+  else
+    warn "the copy of gantry $version (src.$fingerprint) in $origin does not match the hashes recorded when it was built ($why): it was discarded and is built again"
+  fi
+  discard_cache_entry "$bin_dir"
+  return 1
 }
 
 install_with_cargo() {
@@ -413,53 +582,125 @@ install_with_cargo() {
   if [[ -n $source_version && $source_version != "$version" ]]; then
     fail "$EXIT_USAGE" "version $version was asked for, but source: cargo builds this action's own source, which is gantry $source_version. Pin the action to the commit of the version you want, or leave the version input empty"
   fi
+  fingerprint=$(source_fingerprint)
+  local version_dir=$tool_dir/$version+src.$fingerprint
+  bin_dir=$version_dir/$arch_dir
+  # The restore step between the plan and build stages puts an actions/cache
+  # entry where the tool cache keeps it; it is checked the same way.
+  local origin="the tool cache"
+  if [[ $stage == build && ${GANTRY_CACHE_RESTORED:-} == true ]]; then origin="the actions cache"; fi
+  if check_cached_build "$origin"; then return; fi
+
+  if [[ $stage == plan && ${GANTRY_INSTALL_CACHE:-true} != false ]]; then
+    # Hand over to the restore step: the key names everything the binaries
+    # are built from (the fingerprint covers the sources, Cargo.lock, the
+    # profile, rust-toolchain.toml and the host; the rest is for people).
+    cache_key=gantry-$version-src.$fingerprint-$(host_id)-rust-$(toolchain_channel)-$CARGO_PROFILE
+    cache_path=$version_dir
+    return
+  fi
+
   if ! command -v cargo >/dev/null 2>&1; then
     fail "$EXIT_FAILED" "source: cargo needs a Rust toolchain, and cargo is not on PATH. Install one first (e.g. dtolnay/rust-toolchain), or use a released version"
   fi
-  local fingerprint
-  fingerprint=$(source_fingerprint)
-  bin_dir=$tool_dir/$version+src.$fingerprint/$arch_dir
-  # No checksum is committed for a source build: the hashes recorded when it
-  # was built are checked instead, which catches a binary replaced or damaged
-  # in the cache on its own (docs/install.md says what this does not cover).
-  local why
-  if cache_complete "$bin_dir"; then
-    if [[ -f $bin_dir.sha256 ]] && why=$(verify_binaries "$bin_dir" "$bin_dir.sha256" ""); then
-      cache_hit=true
-      info "gantry $version built from this source (src.$fingerprint) found in the tool cache, every binary matches the hashes recorded at build time: $bin_dir"
-      return
-    fi
-    warn "the tool cache copy of gantry $version (src.$fingerprint) does not match the hashes recorded when it was built (${why:-no record}): it was discarded and is built again"
-    discard_cache_entry "$bin_dir"
-  fi
-
   local target_dir
   if [[ -n ${RUNNER_TEMP:-} ]]; then
     target_dir=$(to_unix "$RUNNER_TEMP")/gantry-cargo-target
   else
     target_dir=$tool_dir/cargo-target
   fi
-  group "cargo build --release --locked (gantry $version from $root)"
+  group "cargo build --profile $CARGO_PROFILE --locked (gantry $version from $root)"
   local rc=0
   (
     cd "$root"
     # A CARGO_BUILD_TARGET from the caller would move the output directory.
     unset CARGO_BUILD_TARGET
-    cargo build --release --locked --bins --target-dir "$target_dir"
+    cargo build --profile "$CARGO_PROFILE" --locked --bins --target-dir "$target_dir"
   ) || rc=$?
   if ((rc != 0)); then
     endgroup
     fail "$EXIT_FAILED" "cargo build of gantry $version failed (exit code $rc)"
   fi
   local missing
-  missing=$(missing_binaries "$target_dir/release")
+  missing=$(missing_binaries "$target_dir/$CARGO_PROFILE")
   if [[ -n $missing ]]; then
     endgroup
-    fail "$EXIT_FAILED" "cargo build finished but $target_dir/release lacks $missing"
+    fail "$EXIT_FAILED" "cargo build finished but $target_dir/$CARGO_PROFILE lacks $missing"
   fi
-  commit_to_cache "$target_dir/release" "$bin_dir" record
+  commit_to_cache "$target_dir/$CARGO_PROFILE" "$bin_dir" record
+  built=true
+  verified_record=$bin_dir.sha256
   info "installed into $bin_dir"
   endgroup
+}
+
+# --- already installed in this job ------------------------------------------------
+
+# The skip path. An earlier install in this job exported GANTRY_INSTALL_DIR,
+# _VERSION and _SOURCE through $GITHUB_ENV; any step of the job can write that
+# file, so those say only where to look, never what to trust. The binaries
+# there must match hashes from this action's own checkout: the committed
+# manifest (a release) or the job record (a source build), and the directory
+# must hold nothing else (it goes first on PATH). Anything less and the
+# install runs as usual, which checks the tool cache again.
+already_installed() {
+  local dir=${GANTRY_INSTALL_DIR:-} list prefix why
+  if [[ -z $dir || ${GANTRY_INSTALL_VERSION:-} != "$version" || ${GANTRY_INSTALL_SOURCE:-} != "$source" ]]; then
+    return 1
+  fi
+  case $source in
+    release)
+      list=$root/manifests/$version.sha256
+      prefix=gantry-$version-$target/
+      if [[ -z $target || ! -f $list ]] || ! pins_binaries "$list" "${prefix%/}"; then return 1; fi
+      ;;
+    cargo)
+      list=$job_record
+      prefix=
+      if [[ ! -f $list ]]; then return 1; fi
+      ;;
+    *) return 1 ;;
+  esac
+  dir=$(to_unix "$dir")
+  if [[ $dir != /* ]]; then return 1; fi
+  if ! why=$(verify_dir "$dir" "$list" "$prefix"); then
+    warn "gantry $version was installed earlier in this job, but the copy GANTRY_INSTALL_DIR names does not check out ($why): installing again"
+    return 1
+  fi
+  bin_dir=$dir
+  if [[ $source == release ]]; then
+    info "gantry $version is already installed in this job, every binary matches manifests/$version.sha256: $bin_dir (the install was skipped)"
+  else
+    info "gantry $version (built from this source) is already installed in this job, every binary matches the hashes this job recorded: $bin_dir (the install was skipped)"
+  fi
+}
+
+# After an install: tell later installs in this job where it is
+# ($GITHUB_ENV), and for a source build keep the verified hashes in the
+# action's checkout (the job record) for them to check against.
+remember_install() {
+  if [[ -z ${GITHUB_ENV:-} ]]; then return; fi
+  local native
+  native=$(to_native "$bin_dir")
+  # A value with a line break could add variables of its own.
+  case $native$version$source in *$'\n'* | *$'\r'*) return ;; esac
+  {
+    printf 'GANTRY_INSTALL_DIR=%s\n' "$native"
+    printf 'GANTRY_INSTALL_VERSION=%s\n' "$version"
+    printf 'GANTRY_INSTALL_SOURCE=%s\n' "$source"
+  } >>"$GITHUB_ENV"
+  if [[ $source == cargo && -n $verified_record && $verified_record != "$job_record" ]]; then
+    local bin i=0
+    # Best effort: a read-only checkout only costs later actions the skip.
+    if mkdir -p "$(dirname "$job_record")" 2>/dev/null && : >"$job_record.tmp" 2>/dev/null; then
+      read_checksums "$verified_record" ""
+      for bin in "${BINARIES[@]}"; do
+        printf '%s  %s\n' "${listed[i]:-}" "$bin$exe" >>"$job_record.tmp"
+        i=$((i + 1))
+      done
+      mv -f "$job_record.tmp" "$job_record"
+    fi
+  fi
 }
 
 install_from_path() {
@@ -492,7 +733,12 @@ source_input=${source_input:-auto}
 path_input=$(trim "${INPUT_PATH:-}")
 version=$(trim "${INPUT_VERSION:-}")
 version_given=true
+stage=$(trim "${GANTRY_INSTALL_STAGE:-}")
 
+case $stage in
+  '' | plan | build) ;;
+  *) fail "$EXIT_USAGE" "GANTRY_INSTALL_STAGE: unknown value '$stage'; expected plan or build (set by action.yml), or empty" ;;
+esac
 case $source_input in
   auto | release | cargo | path) ;;
   *) fail "$EXIT_USAGE" "source: unknown value '$source_input'; expected auto, release, cargo or path" ;;
@@ -526,11 +772,6 @@ if [[ $source == auto ]]; then
     source=release
   else
     source=cargo
-    if $version_given; then
-      notice "gantry $version has no release manifest (manifests/$version.sha256), so it is built from this action's source with cargo"
-    else
-      notice "gantry $version is not released yet (no manifests/$version.sha256), so the binaries are built from this action's source with cargo. This takes a few minutes and needs a Rust toolchain; once a release exists, the same inputs download it"
-    fi
   fi
 fi
 
@@ -549,21 +790,57 @@ if ! [[ $repository =~ ^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$ ]]; then
   repository=$DEFAULT_REPOSITORY
 fi
 
+# The job record of a source build (see check_cached_build): in the action's
+# checkout, gitignored (install/.gitignore).
+job_record=$root/install/.job/cargo-$arch_dir.sha256
+
 cache_hit=false
+skipped=false
+built=false
 bin_dir=
+cache_key=
+cache_path=
+fingerprint=
+verified_record=
 case $source in
   release | cargo)
     sha256_tool
-    temp_root=$(to_unix "${RUNNER_TEMP:-${TMPDIR:-/tmp}}")
-    mkdir -p "$temp_root"
-    work=$(mktemp -d "$temp_root/gantry-install.XXXXXX")
-    if [[ $source == release ]]; then install_from_release; else install_with_cargo; fi
+    if [[ $stage != build ]] && already_installed; then
+      skipped=true
+      cache_hit=true
+    else
+      if [[ $source == cargo && $source_input == auto && $stage != build ]]; then
+        if $version_given; then
+          notice "gantry $version has no release manifest (manifests/$version.sha256), so it is built from this action's source with cargo"
+        else
+          notice "gantry $version is not released yet (no manifests/$version.sha256), so the binaries are built from this action's source with cargo (or taken from the cache of an earlier build). A build takes a few minutes and needs a Rust toolchain; once a release exists, the same inputs download it"
+        fi
+      fi
+      temp_root=$(to_unix "${RUNNER_TEMP:-${TMPDIR:-/tmp}}")
+      mkdir -p "$temp_root"
+      work=$(mktemp -d "$temp_root/gantry-install.XXXXXX")
+      if [[ $source == release ]]; then install_from_release; else install_with_cargo; fi
+    fi
     ;;
   path) install_from_path ;;
 esac
 
+if [[ -n $cache_key ]]; then
+  # Plan stage, nothing installed yet: the restore and build steps follow.
+  info "gantry $version (src.$fingerprint) is not in the tool cache: looking for it in the actions cache under $cache_key"
+  if [[ -n ${GITHUB_OUTPUT:-} ]]; then
+    {
+      printf 'cache-key=%s\n' "$cache_key"
+      printf 'cache-path=%s\n' "$(to_native "$cache_path")"
+    } >>"$GITHUB_OUTPUT"
+  fi
+  exit 0
+fi
+
 native_bin_dir=$(to_native "$bin_dir")
 if [[ -n ${GITHUB_PATH:-} ]]; then
+  # Also on the skip path: the runner moves a repeated entry to the front,
+  # so the checked directory is the one later steps find first.
   printf '%s\n' "$native_bin_dir" >>"$GITHUB_PATH"
 else
   info "add the binaries to PATH with:"
@@ -577,8 +854,12 @@ if [[ -n ${GITHUB_OUTPUT:-} ]]; then
     printf 'bin-dir=%s\n' "$native_bin_dir"
     printf 'source=%s\n' "$source"
     printf 'cache-hit=%s\n' "$cache_hit"
+    if [[ $stage == build ]]; then printf 'built=%s\n' "$built"; fi
   } >>"$GITHUB_OUTPUT"
 fi
+
+if $skipped; then exit 0; fi
+remember_install
 
 if tag_version=$("$bin_dir/gantry-tag$exe" --version 2>&1); then
   info "gantry $version ready in $native_bin_dir (source: $source, cache hit: $cache_hit)${tag_version:+; gantry-tag --version: $tag_version}"

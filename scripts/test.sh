@@ -46,7 +46,7 @@ actionlint examples/*/.github/workflows/*.yml
 
 section "zizmor action.yml actions/ .github/workflows/ examples/ (default and pedantic)"
 for persona in regular pedantic; do
-  zizmor --offline --no-progress --persona="$persona" action.yml actions/ .github/workflows/ examples/
+  zizmor --offline --no-progress --persona="$persona" action.yml actions/ .github/workflows/ examples/ tests/act-stand-ins/
 done
 
 # One closing line for every runner above: nextest's summary plus the

@@ -21,6 +21,11 @@
 //!   and so the steps (act's self-hosted steps inherit act's environment).
 //! - The `-C` directory is made a git repository with one commit (act reads
 //!   the SHA and ref from it, and logs errors when it is not one).
+//! - `actions/cache` (which gantry's install steps use, pinned as
+//!   [`ACTIONS_CACHE`]) is replaced by the local stand-ins of
+//!   `tests/act-stand-ins/actions-cache` (`--local-repository`): act fetches
+//!   every action a composite action names, even in skipped steps. Set
+//!   [`ACTIONS_CACHE_VAR`] with [`Act::env`] to give them a store.
 
 use std::fmt;
 use std::path::{Path, PathBuf};
@@ -41,6 +46,18 @@ pub const SELF_HOSTED: &str = "ubuntu-latest=-self-hosted";
 /// The variable (passed with `--env`) naming the directory where steps may
 /// leave files for the test.
 pub const OUT_VAR: &str = "RIG_OUT";
+
+/// `actions/cache` as gantry's actions pin it; act runs the local stand-ins
+/// of [`ACTIONS_CACHE_STAND_IN`] in its place.
+pub const ACTIONS_CACHE: &str = "actions/cache@5a3ec84eff668545956fd18022155c47e93e2684";
+
+/// The stand-ins for `actions/cache`, relative to the workspace root.
+pub const ACTIONS_CACHE_STAND_IN: &str = "tests/act-stand-ins/actions-cache";
+
+/// The variable (passed with `--env`) naming the directory where the
+/// `actions/cache` stand-ins keep their entries; unset, they act as if there
+/// were no cache service.
+pub const ACTIONS_CACHE_VAR: &str = "RIG_ACTIONS_CACHE";
 
 /// A directory that act will treat as the repository (`-C`): a temporary
 /// directory, git-initialised when the run starts.
@@ -256,6 +273,7 @@ impl Act {
         std::fs::write(home.join(".actrc"), format!("-P {SELF_HOSTED}\n"))
             .context(|| "act: cannot write its .actrc".to_owned())?;
 
+        let cache_stand_in = tools::workspace_root()?.join(ACTIONS_CACHE_STAND_IN);
         let workflow_path = match &self.workflow_file {
             Some(relative) => workspace.path().join(relative),
             None => workspace.write(".github/workflows/rig.yml", &self.workflow)?,
@@ -271,7 +289,9 @@ impl Act {
             .args(["-P", SELF_HOSTED])
             .args(["--no-cache-server", "--action-offline-mode", "--pull=false"])
             .arg("--env")
-            .arg(format!("{OUT_VAR}={}", out.display()));
+            .arg(format!("{OUT_VAR}={}", out.display()))
+            .arg("--local-repository")
+            .arg(format!("{ACTIONS_CACHE}={}", cache_stand_in.display()));
         if let Some(job) = &self.job {
             cmd.args(["-j", job]);
         }

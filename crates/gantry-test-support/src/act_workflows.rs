@@ -39,7 +39,7 @@ pub const REUSABLE_WORKFLOWS: &[&str] = &[
 /// runs instead.
 pub const STAND_INS: &[(&str, &str)] = &[(
     "actions/upload-artifact@ea165f8d65b6e75b540449e92b4886f43607fa02",
-    "tests/act/stand-ins/upload-artifact",
+    "tests/act-stand-ins/upload-artifact",
 )];
 
 /// The repository the examples call the reusable workflows from.

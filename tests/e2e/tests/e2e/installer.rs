@@ -9,6 +9,9 @@
 //! `$GITHUB_PATH`, tool cache, temp dir). The script runs under `bash` with a
 //! cleared environment, so no `GITHUB_*` or `RUNNER_*` variable of the machine
 //! running the tests can leak in.
+//!
+//! `installer_once.rs` reuses this rig for the skip path and the actions
+//! cache stages.
 #![cfg(unix)]
 
 use std::collections::BTreeMap;
@@ -22,44 +25,48 @@ use gantry_test_support::http_files::StaticServer;
 use gantry_test_support::tools::GANTRY_BINARIES;
 use sha2::{Digest, Sha256};
 
-type TestResult = Result<(), Box<dyn Error>>;
+pub(crate) type TestResult = Result<(), Box<dyn Error>>;
 
-const VERSION: &str = "0.42.0";
+pub(crate) const VERSION: &str = "0.42.0";
 const TARGET: &str = "x86_64-unknown-linux-musl";
+
+/// The version of the source builds (the action's Cargo.toml says so, and it
+/// has no manifest).
+pub(crate) const UNRELEASED: &str = "0.43.0";
 
 fn workspace_root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
 }
 
-fn asset() -> String {
+pub(crate) fn asset() -> String {
     format!("gantry-{VERSION}-{TARGET}.tar.gz")
 }
 
 /// The path the installer requests for the release archive.
-fn asset_request() -> String {
+pub(crate) fn asset_request() -> String {
     format!("/v{VERSION}/{}", asset())
 }
 
-fn sha256_hex(bytes: &[u8]) -> String {
+pub(crate) fn sha256_hex(bytes: &[u8]) -> String {
     Sha256::digest(bytes)
         .iter()
         .map(|byte| format!("{byte:02x}"))
         .collect()
 }
 
-fn write_executable(path: &Path, text: &str) -> Result<(), Box<dyn Error>> {
+pub(crate) fn write_executable(path: &Path, text: &str) -> Result<(), Box<dyn Error>> {
     fs::write(path, text)?;
     fs::set_permissions(path, fs::Permissions::from_mode(0o755))?;
     Ok(())
 }
 
 /// A shell script that stands in for a gantry binary and says which one it is.
-fn stand_in(name: &str) -> String {
+pub(crate) fn stand_in(name: &str) -> String {
     format!("#!/bin/sh\necho \"{name} {VERSION} stand-in: $*\"\n")
 }
 
 /// Five stand-ins in `dir`, except those named in `skip`.
-fn write_stand_ins(dir: &Path, skip: &[&str]) -> Result<(), Box<dyn Error>> {
+pub(crate) fn write_stand_ins(dir: &Path, skip: &[&str]) -> Result<(), Box<dyn Error>> {
     fs::create_dir_all(dir)?;
     for name in GANTRY_BINARIES.iter().filter(|name| !skip.contains(name)) {
         write_executable(&dir.join(name), &stand_in(name))?;
@@ -68,24 +75,36 @@ fn write_stand_ins(dir: &Path, skip: &[&str]) -> Result<(), Box<dyn Error>> {
 }
 
 /// One temporary runner, action checkout and release server.
-struct Rig {
+pub(crate) struct Rig {
     dir: tempfile::TempDir,
-    server: StaticServer,
+    pub(crate) server: StaticServer,
     /// Prepended to PATH (for a fake `cargo`).
-    extra_path: Option<PathBuf>,
+    pub(crate) extra_path: Option<PathBuf>,
 }
 
 /// What one run of the installer did.
 #[derive(Debug)]
-struct Run {
-    code: Option<i32>,
-    log: String,
-    outputs: BTreeMap<String, String>,
-    github_path: Vec<String>,
+pub(crate) struct Run {
+    pub(crate) code: Option<i32>,
+    pub(crate) log: String,
+    pub(crate) outputs: BTreeMap<String, String>,
+    pub(crate) github_path: Vec<String>,
+    /// What it added to `$GITHUB_ENV` (for the job's later steps).
+    pub(crate) github_env: BTreeMap<String, String>,
+}
+
+impl Run {
+    /// The `$GITHUB_ENV` variables it set, as later steps of the job see them.
+    pub(crate) fn job_env(&self) -> Vec<(&str, &str)> {
+        self.github_env
+            .iter()
+            .map(|(key, value)| (key.as_str(), value.as_str()))
+            .collect()
+    }
 }
 
 impl Rig {
-    fn new() -> Result<Self, Box<dyn Error>> {
+    pub(crate) fn new() -> Result<Self, Box<dyn Error>> {
         let dir = tempfile::tempdir()?;
         let root = dir.path();
 
@@ -99,7 +118,9 @@ impl Rig {
         )?;
         for entry in fs::read_dir(workspace_root().join("install"))? {
             let entry = entry?;
-            fs::copy(entry.path(), action.join("install").join(entry.file_name()))?;
+            if entry.file_type()?.is_file() {
+                fs::copy(entry.path(), action.join("install").join(entry.file_name()))?;
+            }
         }
         fs::write(action.join("manifests/latest"), format!("{VERSION}\n"))?;
 
@@ -145,44 +166,105 @@ impl Rig {
         })
     }
 
-    fn root(&self) -> &Path {
+    pub(crate) fn root(&self) -> &Path {
         self.dir.path()
     }
 
-    fn action(&self) -> PathBuf {
+    pub(crate) fn action(&self) -> PathBuf {
         self.root().join("action")
     }
 
-    fn archive(&self) -> PathBuf {
+    pub(crate) fn archive(&self) -> PathBuf {
         self.root()
             .join("release")
             .join(format!("v{VERSION}"))
             .join(asset())
     }
 
-    fn tool_cache(&self) -> PathBuf {
+    pub(crate) fn tool_cache(&self) -> PathBuf {
         self.root().join("tool-cache")
     }
 
     /// Where a release of VERSION for Linux X64 lands.
-    fn release_bin_dir(&self) -> PathBuf {
+    pub(crate) fn release_bin_dir(&self) -> PathBuf {
         self.tool_cache().join("gantry").join(VERSION).join("x64")
     }
 
     /// The tool cache holds no gantry file at all, not even a partial one.
-    fn assert_nothing_installed(&self) {
+    pub(crate) fn assert_nothing_installed(&self) {
         let gantry = self.tool_cache().join("gantry");
         let leftovers: Vec<_> = walk(&gantry);
         assert!(leftovers.is_empty(), "tool cache not empty: {leftovers:?}");
     }
 
+    /// Make the action's source say it is gantry UNRELEASED (which has no
+    /// manifest, so `source: auto` builds it), name it in manifests/latest
+    /// (the version installed by default), and put a fake `cargo` on
+    /// PATH that logs its arguments to the returned file and "builds"
+    /// stand-ins into `<--target-dir>/<--profile>`.
+    pub(crate) fn with_fake_cargo(&mut self) -> Result<PathBuf, Box<dyn Error>> {
+        fs::write(
+            self.action().join("Cargo.toml"),
+            format!(
+                "[workspace]\nmembers = []\n\n[workspace.package]\nversion = \"{UNRELEASED}\"\n"
+            ),
+        )?;
+        fs::write(
+            self.action().join("manifests/latest"),
+            format!("{UNRELEASED}\n"),
+        )?;
+        fs::write(
+            self.action().join("rust-toolchain.toml"),
+            "[toolchain]\nchannel = \"1.95.0\"\n",
+        )?;
+        let fake_bin = self.root().join("fake-bin");
+        fs::create_dir_all(&fake_bin)?;
+        let cargo_log = self.root().join("cargo.log");
+        write_executable(
+            &fake_bin.join("cargo"),
+            &format!(
+                r#"#!/bin/sh
+printf '%s\n' "$*" >>'{log}'
+target_dir=
+profile=release
+while [ $# -gt 0 ]; do
+  if [ "$1" = --target-dir ]; then target_dir=$2; fi
+  if [ "$1" = --profile ]; then profile=$2; fi
+  shift
+done
+mkdir -p "$target_dir/$profile"
+for bin in {bins}; do
+  printf '#!/bin/sh\necho "%s built from source"\n' "$bin" >"$target_dir/$profile/$bin"
+  chmod +x "$target_dir/$profile/$bin"
+done
+"#,
+                log = cargo_log.display(),
+                bins = GANTRY_BINARIES.join(" "),
+            ),
+        )?;
+        self.extra_path = Some(fake_bin);
+        Ok(cargo_log)
+    }
+
+    /// Start a new job on the same runner: the action's checkout loses what
+    /// the installer recorded in it during the job (install/.job/).
+    pub(crate) fn forget_job(&self) -> Result<(), Box<dyn Error>> {
+        let record = self.action().join("install/.job");
+        if record.exists() {
+            fs::remove_dir_all(record)?;
+        }
+        Ok(())
+    }
+
     /// Run install.sh with the runner environment, plus `env` on top.
-    fn run(&self, env: &[(&str, &str)]) -> Result<Run, Box<dyn Error>> {
+    pub(crate) fn run(&self, env: &[(&str, &str)]) -> Result<Run, Box<dyn Error>> {
         let root = self.root();
         let output_file = root.join("github-output");
         let path_file = root.join("github-path");
+        let env_file = root.join("github-env");
         fs::write(&output_file, "")?;
         fs::write(&path_file, "")?;
+        fs::write(&env_file, "")?;
 
         let mut path = std::env::var("PATH").unwrap_or_default();
         if let Some(extra) = &self.extra_path {
@@ -197,6 +279,7 @@ impl Rig {
             .env("GITHUB_ACTION_PATH", self.action())
             .env("GITHUB_OUTPUT", &output_file)
             .env("GITHUB_PATH", &path_file)
+            .env("GITHUB_ENV", &env_file)
             .env("RUNNER_OS", "Linux")
             .env("RUNNER_ARCH", "X64")
             .env("RUNNER_TOOL_CACHE", self.tool_cache())
@@ -218,6 +301,7 @@ impl Rig {
                 .lines()
                 .map(str::to_owned)
                 .collect(),
+            github_env: parse_github_output(&fs::read_to_string(&env_file)?),
         };
         // Whatever happened, the installer cleaned up its temporary files.
         let temp_left = walk(&root.join("runner-temp"))
@@ -234,7 +318,7 @@ impl Rig {
 }
 
 /// Every file and directory under `dir` (empty when it does not exist).
-fn walk(dir: &Path) -> Vec<PathBuf> {
+pub(crate) fn walk(dir: &Path) -> Vec<PathBuf> {
     let mut found = Vec::new();
     let Ok(entries) = fs::read_dir(dir) else {
         return found;
@@ -266,7 +350,7 @@ fn parse_github_output(text: &str) -> BTreeMap<String, String> {
     outputs
 }
 
-fn outputs(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
+pub(crate) fn outputs(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
     pairs
         .iter()
         .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
@@ -604,39 +688,9 @@ fn bad_inputs_exit_2_before_any_download() -> TestResult {
 
 #[test]
 fn auto_builds_from_source_when_the_version_is_not_released() -> TestResult {
-    const UNRELEASED: &str = "0.43.0";
     let mut rig = Rig::new()?;
     // The action's own source says it is 0.43.0, which has no manifest.
-    fs::write(
-        rig.action().join("Cargo.toml"),
-        format!("[workspace]\nmembers = []\n\n[workspace.package]\nversion = \"{UNRELEASED}\"\n"),
-    )?;
-    // A fake cargo that logs its arguments and "builds" stand-ins into
-    // <--target-dir>/release.
-    let fake_bin = rig.root().join("fake-bin");
-    fs::create_dir_all(&fake_bin)?;
-    let cargo_log = rig.root().join("cargo.log");
-    write_executable(
-        &fake_bin.join("cargo"),
-        &format!(
-            r#"#!/bin/sh
-printf '%s\n' "$*" >>'{log}'
-target_dir=
-while [ $# -gt 0 ]; do
-  if [ "$1" = --target-dir ]; then target_dir=$2; fi
-  shift
-done
-mkdir -p "$target_dir/release"
-for bin in {bins}; do
-  printf '#!/bin/sh\necho "%s built from source"\n' "$bin" >"$target_dir/release/$bin"
-  chmod +x "$target_dir/release/$bin"
-done
-"#,
-            log = cargo_log.display(),
-            bins = GANTRY_BINARIES.join(" "),
-        ),
-    )?;
-    rig.extra_path = Some(fake_bin);
+    let cargo_log = rig.with_fake_cargo()?;
 
     let run = rig.run(&[("INPUT_VERSION", UNRELEASED)])?;
     assert_eq!(run.code, Some(0), "{}", run.log);
@@ -672,7 +726,7 @@ done
     assert_eq!(
         cargo_calls,
         format!(
-            "build --release --locked --bins --target-dir {}\n",
+            "build --profile fast-release --locked --bins --target-dir {}\n",
             target_dir.display()
         )
     );
@@ -684,7 +738,10 @@ done
     assert_eq!(fs::read_to_string(&cargo_log)?, cargo_calls);
 
     // A binary replaced in the cache does not match the hashes recorded at
-    // build time: the cache entry is dropped and built again.
+    // build time: the cache entry is dropped and built again. (In a later
+    // job: the runner downloads the action afresh, without this job's
+    // record; installer_once.rs tests the record.)
+    rig.forget_job()?;
     write_executable(
         &bin_dir.join("gantry-rollback"),
         "#!/bin/sh\necho planted\n",
