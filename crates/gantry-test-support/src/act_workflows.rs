@@ -265,30 +265,6 @@ fn files_under(dir: &Path) -> Result<Vec<std::path::PathBuf>> {
     Ok(found)
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn reusable_workflows_get_local_actions_and_a_checkout() {
-        let text = "jobs:\n  a:\n    runs-on: x\n    steps:\n      - uses: $/actions/tag\n        with:\n          images: x\n";
-        assert_eq!(
-            reusable_for_act(text),
-            "jobs:\n  a:\n    runs-on: x\n    steps:\n      - name: check out (act resolves ./actions in the job's copy)\n        uses: actions/checkout@v4\n      - uses: ./actions/tag\n        with:\n          images: x\n"
-        );
-    }
-
-    #[test]
-    fn calls_point_at_the_copies_with_this_build() {
-        let text = "jobs:\n  build:\n    uses: gantry-dev/gantry/.github/workflows/build-tag.yml@0123456789012345678901234567890123456789 # v0.1.0\n    with:\n      image: x\n    secrets: inherit\n  bare:\n    uses: gantry-dev/gantry/.github/workflows/deploy.yml@0123456789012345678901234567890123456789\n  other:\n    runs-on: y\n";
-        let out = caller_for_act(text, Path::new("/bin/g"));
-        assert_eq!(
-            out,
-            "jobs:\n  build:\n    uses: ./.github/workflows/gantry-build-tag.yml\n    with:\n      gantry-source: path\n      gantry-path: /bin/g\n      image: x\n    secrets: inherit\n  bare:\n    uses: ./.github/workflows/gantry-deploy.yml\n    with:\n      gantry-source: path\n      gantry-path: /bin/g\n  other:\n    runs-on: y\n"
-        );
-    }
-}
-
 /// The `repository` object of a GitHub webhook payload for `acme/app`
 /// (GitHub sends it with every event; act's own payloads omit it).
 pub fn repository_payload() -> serde_json::Value {
@@ -318,5 +294,29 @@ impl ActWorkspace {
         std::fs::write(&path, payload.to_string())
             .context(|| format!("act: cannot write {}", path.display()))?;
         Ok(path)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reusable_workflows_get_local_actions_and_a_checkout() {
+        let text = "jobs:\n  a:\n    runs-on: x\n    steps:\n      - uses: $/actions/tag\n        with:\n          images: x\n";
+        assert_eq!(
+            reusable_for_act(text),
+            "jobs:\n  a:\n    runs-on: x\n    steps:\n      - name: check out (act resolves ./actions in the job's copy)\n        uses: actions/checkout@v4\n      - uses: ./actions/tag\n        with:\n          images: x\n"
+        );
+    }
+
+    #[test]
+    fn calls_point_at_the_copies_with_this_build() {
+        let text = "jobs:\n  build:\n    uses: gantry-dev/gantry/.github/workflows/build-tag.yml@0123456789012345678901234567890123456789 # v0.1.0\n    with:\n      image: x\n    secrets: inherit\n  bare:\n    uses: gantry-dev/gantry/.github/workflows/deploy.yml@0123456789012345678901234567890123456789\n  other:\n    runs-on: y\n";
+        let out = caller_for_act(text, Path::new("/bin/g"));
+        assert_eq!(
+            out,
+            "jobs:\n  build:\n    uses: ./.github/workflows/gantry-build-tag.yml\n    with:\n      gantry-source: path\n      gantry-path: /bin/g\n      image: x\n    secrets: inherit\n  bare:\n    uses: ./.github/workflows/gantry-deploy.yml\n    with:\n      gantry-source: path\n      gantry-path: /bin/g\n  other:\n    runs-on: y\n"
+        );
     }
 }
