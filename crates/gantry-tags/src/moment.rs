@@ -494,6 +494,19 @@ mod tests {
         );
     }
 
+    proptest::proptest! {
+        /// Any format, any instant, any offset: a string, never a panic.
+        #[test]
+        fn any_format_renders(
+            format in "[\\[\\]\\\\YyMDdwWgGNQHhkmsSaAZzXxLlTo|\n -]{0,24}|\\PC{0,12}",
+            millis in -62_000_000_000_000_i64..250_000_000_000_000,
+            zone in proptest::sample::select(vec!["UTC", "Asia/Kolkata", "America/St_Johns"]),
+        ) {
+            let at = Timestamp::from_millisecond(millis).unwrap();
+            let _ = super::format(at, &crate::template::zone(zone).unwrap(), Some(&format));
+        }
+    }
+
     #[test]
     fn locale_weeks_start_on_sunday_and_hold_january_first() {
         // 2027-01-01 is a Friday: in `en` it is week 1 of 2027, in ISO
