@@ -127,14 +127,31 @@ pub(crate) struct RuleArgs {
     pub(crate) github_timeout: String,
 }
 
+/// The separators of the list outputs, metadata-action's `sep-tags`,
+/// `sep-labels` and `sep-annotations`. Shared by `compute` and `push`.
+#[derive(Debug, clap::Args)]
+pub(crate) struct Separators {
+    /// Separator of the `tags` and `tag-names` outputs (and of push's
+    /// `pushed-tags`).
+    #[arg(long, value_name = "SEP", env = env_vars::GANTRY_SEP_TAGS, default_value = "\n")]
+    pub(crate) sep_tags: String,
+
+    /// Separator of the `labels` output.
+    #[arg(long, value_name = "SEP", env = env_vars::GANTRY_SEP_LABELS, default_value = "\n")]
+    pub(crate) sep_labels: String,
+
+    /// Separator of the `annotations` output.
+    #[arg(long, value_name = "SEP", env = env_vars::GANTRY_SEP_ANNOTATIONS, default_value = "\n")]
+    pub(crate) sep_annotations: String,
+}
+
 #[derive(Debug, clap::Args)]
 pub(crate) struct ComputeArgs {
     #[command(flatten)]
     pub(crate) rules: RuleArgs,
 
-    /// Separator of the `tags`, `labels` and `annotations` outputs.
-    #[arg(long, value_name = "SEP", env = env_vars::GANTRY_SEP_TAGS, default_value = "\n")]
-    sep_tags: String,
+    #[command(flatten)]
+    separators: Separators,
 
     #[command(flatten)]
     registry: crate::registry::RegistryArgs,
@@ -144,7 +161,7 @@ pub(crate) fn run(args: &ComputeArgs, printer: &mut Printer) -> Result<ExitStatu
     args.registry.check()?;
     let prepared = prepare(&args.rules, &args.registry, printer)?;
     let metadata = compute(prepared, printer)?;
-    report(&metadata, &args.sep_tags, printer)?;
+    report(&metadata, &args.separators, printer)?;
     Ok(ExitStatus::Success)
 }
 
@@ -360,13 +377,22 @@ fn read_payload(path: &str) -> Result<serde_json::Value, CliError> {
 }
 
 /// Print the result and, under Actions, set metadata-action's outputs and a
-/// summary.
-fn report(metadata: &Metadata, separator: &str, printer: &mut Printer) -> Result<(), CliError> {
-    let json = metadata_json(metadata)?;
+/// summary. `--format json` prints the `json` output plus `version`, which
+/// metadata-action gives only as an output of its own.
+fn report(
+    metadata: &Metadata,
+    separators: &Separators,
+    printer: &mut Printer,
+) -> Result<(), CliError> {
+    let mut json = metadata_json(metadata)?;
+    if let Some(object) = json.as_object_mut() {
+        object.insert("version".to_owned(), metadata.version.clone().into());
+    }
     printer.result(&metadata.tags.join("\n"), &json)?;
-    report_outputs(metadata, separator, printer)
+    report_outputs(metadata, separators, printer)
 }
 
+/// metadata-action v6's `json` output: tags, tag-names, labels, annotations.
 fn metadata_json(metadata: &Metadata) -> Result<serde_json::Value, CliError> {
     serde_json::to_value(metadata)
         .context("cannot serialise the computed metadata")
@@ -377,7 +403,7 @@ fn metadata_json(metadata: &Metadata) -> Result<serde_json::Value, CliError> {
 /// computes its tags).
 pub(crate) fn report_outputs(
     metadata: &Metadata,
-    separator: &str,
+    separators: &Separators,
     printer: &mut Printer,
 ) -> Result<(), CliError> {
     let json = metadata_json(metadata)?;
@@ -392,11 +418,13 @@ pub(crate) fn report_outputs(
         if metadata.tags.len() == 1 { "" } else { "s" }
     ))?;
 
-    let labels = metadata.label_lines().join(separator);
-    let annotations = metadata.annotation_lines().join(separator);
+    let labels = metadata.label_lines().join(&separators.sep_labels);
+    let annotations = metadata
+        .annotation_lines()
+        .join(&separators.sep_annotations);
     printer.set_output("version", &metadata.version)?;
-    printer.set_output("tags", &metadata.tags.join(separator))?;
-    printer.set_output("tag-names", &metadata.tag_names.join(separator))?;
+    printer.set_output("tags", &metadata.tags.join(&separators.sep_tags))?;
+    printer.set_output("tag-names", &metadata.tag_names.join(&separators.sep_tags))?;
     printer.set_output("labels", &labels)?;
     printer.set_output("annotations", &annotations)?;
     printer.set_output("json", &json.to_string())?;

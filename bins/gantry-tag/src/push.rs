@@ -41,9 +41,8 @@ pub(crate) struct PushArgs {
     #[arg(long, value_name = "DURATION", env = env_vars::GANTRY_DOCKER_TIMEOUT, default_value = "30s")]
     docker_timeout: String,
 
-    /// Separator of the `tags` output.
-    #[arg(long, value_name = "SEP", env = env_vars::GANTRY_SEP_TAGS, default_value = "\n")]
-    sep_tags: String,
+    #[command(flatten)]
+    separators: compute::Separators,
 
     #[command(flatten)]
     rules: RuleArgs,
@@ -81,7 +80,7 @@ pub(crate) fn run(args: &PushArgs, printer: &mut Printer) -> Result<ExitStatus, 
     let targets = match prepared {
         Some(prepared) => {
             let metadata = compute::compute(prepared, printer)?;
-            compute::report_outputs(&metadata, &args.sep_tags, printer)?;
+            compute::report_outputs(&metadata, &args.separators, printer)?;
             metadata
                 .tags
                 .iter()
@@ -243,7 +242,7 @@ fn push_in_registry(
             .iter()
             .map(|outcome| outcome.target.to_string())
             .collect::<Vec<_>>()
-            .join(&args.sep_tags),
+            .join(&args.separators.sep_tags),
     )?;
     let mut summary = Summary::new();
     summary.heading(3, &format!("Tagged `{source}`")).table(
@@ -329,7 +328,7 @@ fn push_from_daemon(
             .iter()
             .map(|p| p.target.to_string())
             .collect::<Vec<_>>()
-            .join(&args.sep_tags),
+            .join(&args.separators.sep_tags),
     )?;
     Ok(ExitStatus::Success)
 }

@@ -279,3 +279,9 @@ pub const GANTRY_PR_COMMENT: &str = "GANTRY_PR_COMMENT";
 pub const GANTRY_PR_COMMENT_KEY: &str = "GANTRY_PR_COMMENT_KEY";
 /// The pull request --pr-comment comments on (default: the event payload's).
 pub const GANTRY_PR: &str = "GANTRY_PR";
+
+// gantry-tag's separators besides GANTRY_SEP_TAGS (metadata-action's sep-labels, sep-annotations).
+/// Separator of gantry-tag's `labels` output.
+pub const GANTRY_SEP_LABELS: &str = "GANTRY_SEP_LABELS";
+/// Separator of gantry-tag's `annotations` output.
+pub const GANTRY_SEP_ANNOTATIONS: &str = "GANTRY_SEP_ANNOTATIONS";

@@ -1,7 +1,5 @@
 //! Tag, label and annotation computation (metadata-action's `src/meta.ts`).
 
-use std::collections::BTreeMap;
-
 use jiff::Timestamp;
 use serde::Serialize;
 use serde::ser::{SerializeMap, Serializer};
@@ -101,7 +99,7 @@ pub struct Metadata {
     pub tag_names: Vec<String>,
     /// Whether `latest` is among the tags.
     pub latest: bool,
-    /// OCI labels, sorted by key.
+    /// OCI labels, sorted by key as metadata-action sorts them.
     pub labels: Vec<(String, String)>,
     /// Annotations, keys prefixed with their level (`manifest:…`).
     pub annotations: Vec<(String, String)>,
@@ -125,15 +123,27 @@ impl Metadata {
     }
 }
 
-/// metadata-action's `json` output: `{"tags": [...], "version": "...",
-/// "labels": {...}, "annotations": ["manifest:key=value", ...]}`.
+/// metadata-action v6's `json` output: `{"tags": [...], "tag-names": [...],
+/// "labels": {...}, "annotations": ["manifest:key=value", ...]}` (no
+/// `version`: it is an output of its own). The labels object lists its keys
+/// as a JavaScript object does: integer-like keys (`"0"`, `"10"`) first, in
+/// numeric order, then the others in label order.
 impl Serialize for Metadata {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         struct Labels<'a>(&'a [(String, String)]);
         impl Serialize for Labels<'_> {
             fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+                let mut indices: Vec<(u32, &(String, String))> = self
+                    .0
+                    .iter()
+                    .filter_map(|label| array_index(&label.0).map(|i| (i, label)))
+                    .collect();
+                indices.sort_by_key(|(i, _)| *i);
                 let mut map = serializer.serialize_map(Some(self.0.len()))?;
-                for (k, v) in self.0 {
+                for (_, (k, v)) in &indices {
+                    map.serialize_entry(k, v)?;
+                }
+                for (k, v) in self.0.iter().filter(|(k, _)| array_index(k).is_none()) {
                     map.serialize_entry(k, v)?;
                 }
                 map.end()
@@ -146,11 +156,21 @@ impl Serialize for Metadata {
             .collect();
         let mut map = serializer.serialize_map(Some(4))?;
         map.serialize_entry("tags", &self.tags)?;
-        map.serialize_entry("version", &self.version)?;
+        map.serialize_entry("tag-names", &self.tag_names)?;
         map.serialize_entry("labels", &Labels(&self.labels))?;
         map.serialize_entry("annotations", &annotations)?;
         map.end()
     }
+}
+
+/// A key JavaScript treats as an array index (`0`, `7`, `4294967294`; not
+/// `07` nor `-1`): such keys come first in an object, in numeric order.
+fn array_index(key: &str) -> Option<u32> {
+    let canonical = key == "0" || (!key.starts_with('0') && !key.is_empty());
+    if !canonical || !key.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    key.parse::<u32>().ok().filter(|i| *i != u32::MAX)
 }
 
 #[derive(Debug, Default)]
@@ -685,7 +705,10 @@ fn process_rule(
     Ok(())
 }
 
-/// The `org.opencontainers.image.*` set plus custom entries, sorted by key.
+/// The `org.opencontainers.image.*` set plus custom entries: a custom entry
+/// replaces the value of a key already there, in its place (a JavaScript
+/// `Map`), then the keys are sorted as metadata-action sorts them
+/// (`localeCompare`; the sort is stable).
 fn oci_labels(
     eval: &Eval<'_>,
     version: &str,
@@ -694,7 +717,11 @@ fn oci_labels(
     let ctx = eval.ctx;
     let url = ctx.repo_url().unwrap_or_default();
     let created = ctx.now.strftime("%Y-%m-%dT%H:%M:%S%.3fZ").to_string();
-    let mut map: BTreeMap<String, String> = BTreeMap::new();
+    let mut out: Vec<(String, String)> = Vec::new();
+    let mut insert = |key: &str, value: String| match out.iter_mut().find(|(k, _)| k == key) {
+        Some(entry) => entry.1 = value,
+        None => out.push((key.to_owned(), value)),
+    };
     let base = [
         (
             "org.opencontainers.image.title",
@@ -715,26 +742,58 @@ fn oci_labels(
         ),
     ];
     for (k, v) in base {
-        map.insert(k.to_owned(), v);
+        insert(k, v);
     }
     for label in extra {
         let line = eval.global(&label.template, &label.source)?;
         if let Some((k, v)) = line.split_once('=') {
-            map.insert(k.to_owned(), v.to_owned());
+            insert(k, v.to_owned());
         }
     }
-    let mut out: Vec<(String, String)> = map.into_iter().collect();
-    out.sort_by(|a, b| {
-        a.0.to_lowercase()
-            .cmp(&b.0.to_lowercase())
-            .then_with(|| a.0.cmp(&b.0))
-    });
+    out.sort_by(|a, b| crate::collate::locale_compare(&a.0, &b.0));
     Ok(out)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn javascript_array_index_keys() {
+        let table: [(&str, Option<u32>); 9] = [
+            ("0", Some(0)),
+            ("9", Some(9)),
+            ("10", Some(10)),
+            ("4294967294", Some(4_294_967_294)),
+            ("4294967295", None),
+            ("01", None),
+            ("-1", None),
+            ("1.5", None),
+            ("", None),
+        ];
+        for (key, want) in table {
+            assert_eq!(array_index(key), want, "{key}");
+        }
+    }
+
+    #[test]
+    fn json_labels_list_integer_keys_first_like_javascript() {
+        let meta = Metadata {
+            version: String::new(),
+            tags: Vec::new(),
+            tag_names: Vec::new(),
+            latest: false,
+            labels: [("a", "1"), ("10", "2"), ("01", "3"), ("9", "4")]
+                .iter()
+                .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+                .collect(),
+            annotations: Vec::new(),
+        };
+        assert_eq!(
+            serde_json::to_string(&meta).unwrap(),
+            r#"{"tags":[],"tag-names":[],"labels":{"9":"4","10":"2","a":"1","01":"3"},"annotations":[]}"#
+        );
+    }
 
     #[test]
     fn shortening_is_deterministic_and_bounded() {

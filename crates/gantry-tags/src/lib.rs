@@ -27,7 +27,8 @@
 //! | `rules` | parse `tags` (rules), `flavor`, `images`, `labels` inputs |
 //! | `compute` | evaluate rules into version, tags, labels, annotations |
 //! | `context` | build a [`Context`] from GitHub's env + payload, git facts, or flags |
-//! | `template` | the Handlebars subset and moment.js date formats |
+//! | `template` | the Handlebars subset of rules, flavors and labels |
+//! | `moment` | moment.js's date formats, as metadata-action's `{{date}}` renders them |
 //! | `pep440` | the PEP 440 subset `type=pep440` needs |
 //! | `csv` | metadata-action's list-input and CSV conventions |
 //!
@@ -54,9 +55,12 @@
 //!   plain names on one line of a multi-line input, is an error.
 //!   Identical `image:tag` references are listed once.
 //! - **Regexes** (`type=match` patterns, `match=`) are JavaScript's, as in
-//!   metadata-action (look-around, back-references, named groups, flags);
-//!   a `match=` without a capture group is an error when the rules are
-//!   parsed (metadata-action fails on it at run time).
+//!   metadata-action (look-around, back-references, named groups, flags;
+//!   `\d` and `\w` are ASCII), except that `/re/i` folds case with
+//!   Unicode's simple folding (`ſ` matches `s`, JavaScript's does not); a
+//!   regex JavaScript rejects is an error when the rules are parsed, also
+//!   in a rule that is disabled; a `match=` without a capture group is an
+//!   error too (metadata-action fails on it at run time).
 //! - **Labels and annotations** without `key=` are an error
 //!   (metadata-action ignores them).
 //! - **Commit date and repository facts**: this crate does no I/O. When the
@@ -64,13 +68,23 @@
 //!   asks the GitHub API, as metadata-action does (gantry-tag does), and
 //!   fills [`Context::commit_time`] and the repository fields;
 //!   [`uses_placeholder`] tells whether the commit date is needed.
-//! - **`w`/`ww` date tokens** are ISO weeks (moment's `en` locale weeks start
-//!   on Sunday).
+//!
+//! What matches metadata-action exactly, and is easy to get wrong: date
+//! formats are moment's, token for token, with the `en` locale's weeks
+//! for `w`/`ww`/`wo`/`gg…` (they start on Sunday and week 1 holds
+//! January 1st) and ISO weeks for `W`/`WW`/`Wo`/`GG…`; labels and
+//! annotations are sorted by key as JavaScript's `localeCompare` sorts
+//! them (ICU root collation: `_` `-` `.` before digits, then letters with
+//! case deciding last, lower case first); [`Metadata`] serialises to
+//! metadata-action v6's `json` output (`tags`, `tag-names`, `labels`,
+//! `annotations`). docs/actions/tag.md lists every remaining difference.
 
+mod collate;
 mod compute;
 mod context;
 mod csv;
 mod error;
+mod moment;
 mod pep440;
 mod rules;
 mod template;

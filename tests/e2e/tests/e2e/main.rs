@@ -46,6 +46,7 @@ mod rollback_e2e;
 mod tag_action_script;
 mod tag_compute;
 mod tag_github;
+mod tag_outputs;
 mod tag_push;
 mod tag_secrets;
 mod workflow_docs;

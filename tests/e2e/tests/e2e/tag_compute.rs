@@ -168,7 +168,7 @@ fn outputs_under_actions_use_metadata_action_names() {
         "manifest:org.opencontainers.image.revision=860c1904a1ce19322e91ac35af1ab07466440c37"
     ));
     let json: Value = serde_json::from_str(&outputs["json"]).unwrap();
-    assert_eq!(json["version"], "2.1.0");
+    assert_eq!(json["tag-names"][0], "2.1.0");
     assert!(
         run.step_summary()
             .unwrap()
