@@ -2,7 +2,7 @@
 # Every target works on a fresh machine with only the Rust toolchain:
 # tests/rig/install.sh installs whatever else the tests need.
 
-.PHONY: demo test rig lint unit bench release-check release-check-fast
+.PHONY: demo test rig lint unit bench bench-deadlines release-check release-check-fast
 
 demo:
 	bash scripts/demo.sh
@@ -34,3 +34,12 @@ release-check: ; bash scripts/release-check.sh
 
 # The same with [profile.fast-release] (what CI runs).
 release-check-fast: ; bash scripts/release-check.sh --fast
+
+# Issue 12's figures: the slowest exit of each binary, with default settings,
+# against servers that accept and never answer (several minutes: each waits
+# out its deadlines).
+bench-deadlines:
+	bash bench/deadlines-tag.sh
+	bash bench/deadlines-gitops.sh
+	bash bench/deadlines-canary.sh
+	bash bench/deadlines-rollback.sh
