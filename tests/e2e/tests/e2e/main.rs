@@ -27,6 +27,7 @@ mod gitops_act;
 mod gitops_github;
 mod installer;
 mod kube_conformance;
+mod kube_proxy;
 mod patch;
 mod patch_act;
 mod rig;
