@@ -9,13 +9,18 @@
 //! policy whose back-off grows to minutes and a trace layer that logs a
 //! bare `ERROR … client error (Connect)` line on every failed attempt;
 //! retries here are [`crate::api`]'s, and a failure is one error that
-//! names the server.
+//! names the server. Behind a proxy ([`crate::proxy`]: the kubeconfig's
+//! `proxy-url`, else `HTTPS_PROXY` unless `NO_PROXY` says otherwise),
+//! hyper-util's CONNECT tunnel sits under the TLS connector, so the
+//! deadline, the read cap and the messages are the same, and name the
+//! proxy too.
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
-use hyper_util::client::legacy::connect::HttpConnector;
+use hyper_util::client::legacy::connect::proxy::Tunnel;
+use hyper_util::client::legacy::connect::{Connect, HttpConnector};
 use hyper_util::rt::TokioExecutor;
 use kube::client::ConfigExt as _;
 use kube::config::{KubeConfigOptions, Kubeconfig, KubeconfigError};
@@ -24,8 +29,9 @@ use tower::{BoxError, ServiceBuilder};
 
 use crate::KubeError;
 use crate::error::{auth_reason, chain};
+use crate::proxy::{Proxy, ProxyEnv, ProxyError};
 use crate::secrets::{SecretSink, TapLayer};
-use crate::transport::{GuardLayer, Limits, MAX_BODY, seconds};
+use crate::transport::{GuardLayer, Limits, MAX_BODY, Route, seconds};
 
 /// The deadline of one request when none is given: an API server answers
 /// a get, a list page or an update in well under a second; 15 s leaves
@@ -87,7 +93,8 @@ pub async fn connect(
 /// Nothing is sent to the cluster: a wrong server shows at the first
 /// request. Files are checked before they are read (a FIFO or a device
 /// would block forever); a kubeconfig whose server is not an `http://` or
-/// `https://` URL, or that needs a proxy, is refused here.
+/// `https://` URL, or a proxy that cannot be used (a SOCKS or `https://`
+/// proxy, a URL that is none), is refused here.
 pub async fn connect_with(options: &ConnectOptions) -> Result<Client, KubeError> {
     if options.request_timeout.is_zero() {
         return Err(KubeError::NoConfig {
@@ -117,20 +124,35 @@ pub async fn connect_with(options: &ConnectOptions) -> Result<Client, KubeError>
             }
         },
     };
-    let config = match file {
-        Some(file) => {
+    let (config, proxy_url) = match file {
+        Some(mut file) => {
             options.secrets.record_kubeconfig(&file);
-            from_file(file, &source_name, options.context.as_deref()).await?
+            let proxy_url = take_proxy_url(&mut file, options.context.as_deref());
+            let config = from_file(file, &source_name, options.context.as_deref()).await?;
+            (config, proxy_url)
         }
-        None => Config::incluster().map_err(|in_cluster| KubeError::NoConfig {
-            reason: format!(
-                "no --kubeconfig, $KUBECONFIG is unset, {source_name} does not exist, and this is not a pod in a cluster ({})",
-                chain(&in_cluster)
-            ),
-        })?,
+        None => {
+            let config = Config::incluster().map_err(|in_cluster| KubeError::NoConfig {
+                reason: format!(
+                    "no --kubeconfig, $KUBECONFIG is unset, {source_name} does not exist, and this is not a pod in a cluster ({})",
+                    chain(&in_cluster)
+                ),
+            })?;
+            (config, None)
+        }
     };
     options.secrets.record_auth_info(&config.auth_info);
     check_server(&config, &source_name)?;
+    let proxy = crate::proxy::choose(
+        &config.cluster_url,
+        proxy_url.as_deref(),
+        &ProxyEnv::from_env(),
+        &options.secrets,
+    )
+    .map_err(|error| match error {
+        ProxyError::Kubeconfig(reason) => bad(format!("its cluster's proxy-url {reason}")),
+        ProxyError::Env { variable, reason } => KubeError::Proxy { variable, reason },
+    })?;
     // kube runs an exec plugin and reads a token file while building the
     // auth layer, on this thread: off it, and within the deadline.
     let timeout = options.request_timeout;
@@ -138,7 +160,7 @@ pub async fn connect_with(options: &ConnectOptions) -> Result<Client, KubeError>
     let handle = tokio::runtime::Handle::current();
     let building = tokio::task::spawn_blocking(move || {
         let _entered = handle.enter();
-        build(config, timeout, secrets)
+        build(config, proxy, timeout, secrets)
     });
     match tokio::time::timeout(timeout, building).await {
         Ok(Ok(built)) => built.map_err(&bad),
@@ -153,19 +175,67 @@ pub async fn connect_with(options: &ConnectOptions) -> Result<Client, KubeError>
     }
 }
 
-/// The client on this crate's stack.
-fn build(config: Config, timeout: Duration, secrets: SecretSink) -> Result<Client, String> {
-    let limits = Arc::new(Limits {
-        server: shown_server(&config.cluster_url),
-        timeout,
-        cap: MAX_BODY,
-    });
+/// The client on this crate's stack, through `proxy` if there is one.
+fn build(
+    config: Config,
+    proxy: Option<Proxy>,
+    timeout: Duration,
+    secrets: SecretSink,
+) -> Result<Client, String> {
+    let server = shown_server(&config.cluster_url);
     let mut connector = HttpConnector::new();
     connector.enforce_http(false);
+    // To the proxy when there is one: the tunnel's connection.
     connector.set_connect_timeout(Some(timeout));
-    let connector = config
-        .rustls_https_connector_with_connector(connector)
-        .map_err(|e| format!("its TLS settings cannot be used: {}", chain(&e)))?;
+    let Some(proxy) = proxy else {
+        let limits = Limits {
+            server,
+            timeout,
+            cap: MAX_BODY,
+            route: Route::Direct,
+        };
+        let https = config
+            .rustls_https_connector_with_connector(connector)
+            .map_err(|e| tls_error(&e))?;
+        return stack(config, https, limits, secrets);
+    };
+    let limits = Limits {
+        server: format!("{server} {}", proxy.via()),
+        timeout,
+        cap: MAX_BODY,
+        route: Route::Proxy {
+            with_credentials: proxy.auth.is_some(),
+        },
+    };
+    let mut tunnel = Tunnel::new(proxy.uri, connector);
+    if let Some(auth) = proxy.auth {
+        tunnel = tunnel.with_auth(auth);
+    }
+    let tunnel = tower::ServiceExt::map_request(
+        tunnel,
+        crate::proxy::with_port as fn(http::Uri) -> http::Uri,
+    );
+    let https = config
+        .rustls_https_connector_with_connector(tunnel)
+        .map_err(|e| tls_error(&e))?;
+    stack(config, https, limits, secrets)
+}
+
+fn tls_error(error: &kube::Error) -> String {
+    format!("its TLS settings cannot be used: {}", chain(error))
+}
+
+/// The stack over `connector`: TLS to the API server over TCP, or over a
+/// tunnel through a proxy.
+fn stack<C>(
+    config: Config,
+    connector: C,
+    limits: Limits,
+    secrets: SecretSink,
+) -> Result<Client, String>
+where
+    C: Connect + Clone + Send + Sync + 'static,
+{
     let http = hyper_util::client::legacy::Builder::new(TokioExecutor::new()).build(connector);
     let auth = config
         .auth_layer()
@@ -174,7 +244,7 @@ fn build(config: Config, timeout: Duration, secrets: SecretSink) -> Result<Clien
         .extra_headers_layer()
         .map_err(|e| format!("its impersonation settings cannot be used: {}", chain(&e)))?;
     let service = ServiceBuilder::new()
-        .layer(GuardLayer(limits))
+        .layer(GuardLayer(Arc::new(limits)))
         .layer(config.base_uri_layer())
         .option_layer(auth)
         .layer(headers)
@@ -193,8 +263,7 @@ fn shown_server(url: &http::Uri) -> String {
     }
 }
 
-/// The kubeconfig's server must be a URL this client can speak to, and
-/// reached without a proxy (kube's proxy support is not built in).
+/// The kubeconfig's server must be a URL this client can speak to.
 fn check_server(config: &Config, source_name: &str) -> Result<(), KubeError> {
     let bad = |reason: String| KubeError::Kubeconfig {
         source_name: source_name.to_owned(),
@@ -209,12 +278,37 @@ fn check_server(config: &Config, source_name: &str) -> Result<(), KubeError> {
             )));
         }
     }
-    if config.proxy_url.is_some() {
-        return Err(bad(
-            "its cluster sets proxy-url, which gantry does not support".to_owned(),
-        ));
-    }
     Ok(())
+}
+
+/// What kube's loader finds in the chosen cluster's `proxy-url` instead
+/// of the kubeconfig's value ([`take_proxy_url`]); never used.
+const PROXY_PLACEHOLDER: &str = "http://proxy.invalid";
+
+/// The `proxy-url` of the cluster `context` (the current context when
+/// `None`) uses, taken out of `file` for [`crate::proxy`] to decide on.
+/// A placeholder takes its place: without one, kube's loader reads
+/// `$HTTPS_PROXY` itself (ignoring `NO_PROXY`, and failing on a value it
+/// cannot parse even for a server no proxy is for).
+fn take_proxy_url(file: &mut Kubeconfig, context: Option<&str>) -> Option<String> {
+    let name = context
+        .map(str::to_owned)
+        .or_else(|| file.current_context.clone())?;
+    let cluster_name = file
+        .contexts
+        .iter()
+        .find(|c| c.name == name)?
+        .context
+        .as_ref()?
+        .cluster
+        .clone();
+    let cluster = file
+        .clusters
+        .iter_mut()
+        .find(|c| c.name == cluster_name)?
+        .cluster
+        .as_mut()?;
+    cluster.proxy_url.replace(PROXY_PLACEHOLDER.to_owned())
 }
 
 /// `$KUBECONFIG`'s files, else `~/.kube/config` if it exists; `None`

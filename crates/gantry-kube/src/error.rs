@@ -20,6 +20,16 @@ pub enum KubeError {
         reason: String,
     },
 
+    /// A proxy from the environment (`HTTPS_PROXY`, …) that cannot be
+    /// used: a SOCKS or `https://` proxy, a value that is no URL.
+    #[error("cannot use the proxy in {variable}: {reason}")]
+    Proxy {
+        /// `$HTTPS_PROXY`, `$https_proxy`, `$HTTP_PROXY` or `$http_proxy`.
+        variable: String,
+        /// What is wrong (the URL in it with its credentials masked).
+        reason: String,
+    },
+
     /// A `--context` the kubeconfig does not have.
     #[error("the kubeconfig {source_name} has no context {context:?} (it has: {})", list(.known))]
     UnknownContext {
@@ -244,6 +254,7 @@ impl KubeError {
         matches!(
             self,
             KubeError::Kubeconfig { .. }
+                | KubeError::Proxy { .. }
                 | KubeError::UnknownContext { .. }
                 | KubeError::NoConfig { .. }
                 | KubeError::WorkloadSpec { .. }

@@ -3,7 +3,8 @@
 //! and prints is what users already know:
 //!
 //! - [`connect`] / [`connect_with`]: a client from `--kubeconfig`, `$KUBECONFIG`,
-//!   `~/.kube/config` or the pod's service account, with `--context`.
+//!   `~/.kube/config` or the pod's service account, with `--context`; behind
+//!   an HTTP proxy as kubectl (`proxy-url`, `HTTPS_PROXY`, `NO_PROXY`).
 //! - [`evaluate`] / [`wait_for_rollout`]: `kubectl rollout status` for
 //!   Deployments, StatefulSets and DaemonSets, and when a rollout is not
 //!   done, which of the new revision's pods are unhealthy and why
@@ -38,6 +39,7 @@ mod client;
 mod error;
 mod image;
 mod pods;
+mod proxy;
 mod rollout;
 mod scale;
 mod secrets;

@@ -87,7 +87,7 @@ impl SecretSink {
         }
     }
 
-    fn secret(&self, value: &str) {
+    pub(crate) fn secret(&self, value: &str) {
         self.add(Credential::Secret(value.to_owned()));
     }
 
@@ -128,7 +128,7 @@ impl SecretSink {
     }
 
     /// The credential an `Authorization` header value carries.
-    fn record_header(&self, value: &str) {
+    pub(crate) fn record_header(&self, value: &str) {
         let value = value.trim();
         let (scheme, rest) = value.split_once(' ').unwrap_or((value, ""));
         let rest = rest.trim();

@@ -70,6 +70,19 @@ pub(crate) struct Limits {
     pub(crate) timeout: Duration,
     /// The most an answer's body may hold.
     pub(crate) cap: usize,
+    /// How connections reach the server.
+    pub(crate) route: Route,
+}
+
+/// How connections reach the API server.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Route {
+    Direct,
+    /// Tunnelled through a proxy ([`crate::proxy`]), whose URL has
+    /// credentials or not.
+    Proxy {
+        with_credentials: bool,
+    },
 }
 
 impl Limits {
@@ -95,9 +108,16 @@ impl Limits {
         if error.is::<kube::Error>() || error.is::<TransportError>() {
             return error;
         }
+        // A proxy that gave no tunnel says so in words, not hyper-util's.
+        let tunnel = match self.route {
+            Route::Proxy { with_credentials } => {
+                crate::proxy::tunnel_failure(error.as_ref(), with_credentials)
+            }
+            Route::Direct => None,
+        };
         TransportError::Failed {
             server: self.server.clone(),
-            reason: crate::error::chain(error.as_ref()),
+            reason: tunnel.unwrap_or_else(|| crate::error::chain(error.as_ref())),
         }
         .into()
     }

@@ -9,13 +9,15 @@
 //! a token server, the Cloud Run Admin API with its OAuth token endpoint and
 //! metadata server (`cloud_run`), the Kubernetes API server with its
 //! controllers (`kube`, for kube-rs and `kubectl`); and the canary app
-//! (`canary_app`) that Prometheus scrapes, with its load generator (`load`).
+//! (`canary_app`) that Prometheus scrapes, with its load generator (`load`);
+//! and an HTTP `CONNECT` proxy (`connect_proxy`) for clients behind one.
 
 pub mod act;
 pub mod act_workflows;
 pub mod canary_app;
 pub mod cli;
 pub mod cloud_run;
+pub mod connect_proxy;
 pub mod corpus;
 pub mod fault_server;
 pub mod git_daemon;

@@ -521,14 +521,15 @@ fn bad_kubeconfigs_are_exit_2() {
             ),
             "no server URL",
         ),
+        // An HTTP proxy is used (kube_proxy.rs); a SOCKS one is refused.
         with(
-            "kubeconfig-proxy",
+            "kubeconfig-proxy-socks",
             "kubeconfig",
             &kubeconfig("{recorder}").replace(
                 "    server: http://{recorder}\n",
-                "    server: http://{recorder}\n    proxy-url: http://proxy.example:3128\n",
+                "    server: http://{recorder}\n    proxy-url: socks5://proxy.example:1080\n",
             ),
-            "proxy-url",
+            "proxy-url \"socks5://proxy.example:1080\" is a SOCKS proxy",
         )
         .check(nothing_contacted),
         with(

@@ -34,6 +34,7 @@ mod installer;
 mod installer_act;
 mod installer_once;
 mod kube_conformance;
+mod kube_proxy;
 mod patch;
 mod patch_act;
 mod patch_action_script;
