@@ -240,6 +240,28 @@ fn push_to_main_builds_deploys_staging_and_promotes_the_production_canary() {
 
     // The canary was promoted: all traffic on the canary backend.
     assert_eq!(route_weights(&rig.kube), [0, 100]);
+    // The step summaries (act prints each as `Summary - …`): the tags of
+    // each image, the GitOps commit, the canary's decision and its chart.
+    let summaries: Vec<&str> = run
+        .output
+        .stdout
+        .lines()
+        .filter_map(|l| l.split_once("⚙  Summary - ").map(|(_, s)| s))
+        .collect();
+    for expected in [
+        "### Image tags",
+        "### gantry-gitops update: pushed",
+        "### gantry-canary: promote",
+    ] {
+        assert!(
+            summaries.iter().any(|s| s.starts_with(expected)),
+            "no summary starting {expected:?}: {summaries:?}"
+        );
+    }
+    assert!(
+        run.output.stdout.contains("```mermaid"),
+        "the canary's chart"
+    );
     assert_eq!(
         rig.production_states().last().map(String::as_str),
         Some("success")
